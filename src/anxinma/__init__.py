@@ -1,0 +1,105 @@
+"""anxinma (安心码): offline-verifiable credentials for household-service workers.
+
+The pipeline, one module each: :mod:`~anxinma.model` -> :mod:`~anxinma.claims`
+(CBOR) -> :mod:`~anxinma.cose` (COSE_Sign1) -> :mod:`~anxinma.transport`
+(prefix + base45) -> :mod:`~anxinma.qr`.  Beside it: :mod:`~anxinma.registry`
+(integer labels), :mod:`~anxinma.idcheck` (ID privacy), :mod:`~anxinma.verify`.
+
+Quick use::
+
+    worker = anxinma.parse_worker(json.load(f))
+    text = anxinma.issue(worker, key, now=datetime.now(timezone.utc))
+    result = anxinma.verify(text, anxinma.Keyring([public_key]), now=datetime.now(timezone.utc))
+    result.color, result.reasons
+"""
+
+from __future__ import annotations
+
+from .errors import (
+    AnxinmaError,
+    Base45Error,
+    CborError,
+    CredentialTooLarge,
+    KeyFormatError,
+    RecordError,
+    UsageError,
+)
+from .issue import DEFAULT_VALID_DAYS, Issuer, credential_for, issue
+from .keys import (
+    generate_private_key,
+    kid_of,
+    load_private_key,
+    load_public_key,
+    private_key_pem,
+    public_key_pem,
+)
+from .model import (
+    CST,
+    BackgroundCheck,
+    BackgroundResult,
+    Credential,
+    IdHint,
+    Rating,
+    Service,
+    StatusRef,
+    Worker,
+)
+from .record import credential_as_dict, parse_worker, worker_as_dict
+from .registry import Claim, Header
+from .transport import PREFIX
+from .verify import (
+    DEFAULT_LEEWAY,
+    Color,
+    Keyring,
+    Reason,
+    Unverified,
+    Verification,
+    decode_unverified,
+    verify,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CST",
+    "DEFAULT_LEEWAY",
+    "DEFAULT_VALID_DAYS",
+    "PREFIX",
+    "AnxinmaError",
+    "BackgroundCheck",
+    "BackgroundResult",
+    "Base45Error",
+    "CborError",
+    "Claim",
+    "Color",
+    "Credential",
+    "CredentialTooLarge",
+    "Header",
+    "IdHint",
+    "Issuer",
+    "KeyFormatError",
+    "Keyring",
+    "Rating",
+    "Reason",
+    "RecordError",
+    "Service",
+    "StatusRef",
+    "Unverified",
+    "UsageError",
+    "Verification",
+    "Worker",
+    "__version__",
+    "credential_as_dict",
+    "credential_for",
+    "decode_unverified",
+    "generate_private_key",
+    "issue",
+    "kid_of",
+    "load_private_key",
+    "load_public_key",
+    "parse_worker",
+    "private_key_pem",
+    "public_key_pem",
+    "verify",
+    "worker_as_dict",
+]

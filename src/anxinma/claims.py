@@ -1,0 +1,272 @@
+"""Credential <-> CWT claims set (RFC 8392 §3, spec §5).
+
+The claims set is a CBOR map with integer labels from :class:`~anxinma.Claim`.
+Values are packed to fit the QR budget (spec §7): dates are days since
+1970-01-01, the card number is a bijective base-36 integer, the USCC a 10-byte
+mixed-radix number without its check character, services a bit mask, and the
+identity word holds the ID check value and two flags.  Every rule for turning a
+value into CBOR and back lives in this module; decoding raises
+:class:`~anxinma.errors.RecordError` naming the claim label at fault.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from . import gbcodes
+from .errors import RecordError
+from .model import (
+    BackgroundCheck,
+    BackgroundResult,
+    Credential,
+    IdHint,
+    Rating,
+    Service,
+    StatusRef,
+)
+from .registry import Claim
+
+__all__ = ["from_claims", "to_claims"]
+
+_EPOCH = dt.date(1970, 1, 1)
+_UTC = dt.timezone.utc
+_VERIFIED_BIT = 1 << 10
+_FLAGGED_BIT = 1 << 11
+_CHECK_MASK = 0x3FF
+_CARD_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_USCC_RADICES = (31, 31) + (10,) * 6 + (31,) * 9
+_USCC_BYTES = 10
+_ALL_SERVICES = (1 << len(Service)) - 1
+_REQUIRED = (Claim.IAT, Claim.EXP, Claim.NAME, Claim.CARD_NO, Claim.ENTERPRISE) + (
+    Claim.REGION,
+    Claim.IDENTITY,
+    Claim.SERVICES,
+)
+_KNOWN = frozenset(Claim)
+
+
+# -- packing helpers (spec §5.3) ------------------------------------------------
+
+
+def pack_card_no(card_no: str) -> int:
+    """Bijective base-36 value of a card number (``0``=1 ... ``Z``=36)."""
+    value = 0
+    for char in card_no:
+        value = value * 36 + _CARD_DIGITS.index(char) + 1
+    return value
+
+
+def unpack_card_no(value: int) -> str:
+    """Inverse of :func:`pack_card_no`."""
+    chars = []
+    while value:
+        value, digit = divmod(value - 1, 36)
+        chars.append(_CARD_DIGITS[digit])
+    return "".join(reversed(chars))
+
+
+def pack_uscc(uscc: str) -> bytes:
+    """The first 17 USCC characters as a mixed-radix number in 10 bytes."""
+    value = 0
+    for char, radix in zip(uscc[:17], _USCC_RADICES, strict=True):
+        value = value * radix + gbcodes.USCC_ALPHABET.index(char)
+    return value.to_bytes(_USCC_BYTES, "big")
+
+
+def unpack_uscc(raw: bytes) -> str:
+    """Inverse of :func:`pack_uscc`, with the check character appended."""
+    value = int.from_bytes(raw, "big")
+    chars = []
+    for radix in reversed(_USCC_RADICES):
+        value, digit = divmod(value, radix)
+        chars.append(gbcodes.USCC_ALPHABET[digit])
+    if value:
+        raise RecordError("enterprise_uscc", "packed value out of range", label=Claim.ENTERPRISE)
+    first17 = "".join(reversed(chars))
+    return first17 + gbcodes.uscc_check_char(first17)
+
+
+def _days(day: dt.date) -> int:
+    return (day - _EPOCH).days
+
+
+def _seconds(moment: dt.datetime) -> int:
+    return int(moment.timestamp())
+
+
+# -- encoding -------------------------------------------------------------------
+
+
+def to_claims(cred: Credential) -> dict[int, Any]:
+    """The claims set of ``cred`` (spec §5), ready for deterministic encoding."""
+    claims: dict[int, Any] = {
+        Claim.IAT: _seconds(cred.issued_at),
+        Claim.EXP: _seconds(cred.expires_at),
+        Claim.NAME: cred.name,
+        Claim.CARD_NO: pack_card_no(cred.card_no),
+        Claim.ENTERPRISE: pack_uscc(cred.enterprise_uscc),
+        Claim.REGION: int(cred.region),
+        Claim.IDENTITY: _identity_word(cred),
+        Claim.SERVICES: sum(s.bit for s in cred.services),
+    }
+    if cred.id_hint.region != cred.region:
+        claims[Claim.ID_REGION] = int(cred.id_hint.region)
+    claims.update(_optional_claims(cred))
+    return claims
+
+
+def _identity_word(cred: Credential) -> int:
+    word = cred.id_hint.check
+    if cred.identity_verified:
+        word |= _VERIFIED_BIT
+    bg = cred.background_check
+    if bg is not None and bg.result is BackgroundResult.FLAGGED:
+        word |= _FLAGGED_BIT
+    return word
+
+
+def _optional_claims(cred: Credential) -> dict[int, int]:
+    out: dict[int, int] = {}
+    if cred.not_before is not None:
+        out[Claim.NBF] = _seconds(cred.not_before)
+    if cred.background_check is not None:
+        out[Claim.BACKGROUND_CHECKED_ON] = _days(cred.background_check.checked_on)
+    if cred.health_exam_valid_until is not None:
+        out[Claim.HEALTH_EXAM_VALID_UNTIL] = _days(cred.health_exam_valid_until)
+    if cred.insurance_valid_until is not None:
+        out[Claim.INSURANCE_VALID_UNTIL] = _days(cred.insurance_valid_until)
+    if cred.training_hours is not None:
+        out[Claim.TRAINING_HOURS] = cred.training_hours
+    if cred.credit_score is not None:
+        out[Claim.CREDIT_SCORE] = cred.credit_score
+    if cred.rating is not None:
+        out[Claim.RATING] = cred.rating.count * 64 + cred.rating.tenths
+    if cred.status is not None:
+        out[Claim.STATUS] = cred.status.list_id << 24 | cred.status.index
+    return out
+
+
+# -- decoding -------------------------------------------------------------------
+
+
+def _bad(label: Claim, message: str) -> RecordError:
+    return RecordError(label.field, message, label=int(label))
+
+
+def _uint(claims: Mapping[int, Any], label: Claim, high: int) -> int:
+    value = claims[label]
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= high:
+        raise _bad(label, f"must be an unsigned integer up to {high}")
+    return value
+
+
+def _opt(claims: Mapping[int, Any], label: Claim, high: int) -> int | None:
+    return _uint(claims, label, high) if label in claims else None
+
+
+def _date(claims: Mapping[int, Any], label: Claim) -> dt.date | None:
+    days = _opt(claims, label, 0xFFFF)
+    return None if days is None else _EPOCH + dt.timedelta(days=days)
+
+
+def _moment(claims: Mapping[int, Any], label: Claim) -> dt.datetime | None:
+    seconds = _opt(claims, label, 0xFFFFFFFF)
+    return None if seconds is None else dt.datetime.fromtimestamp(seconds, _UTC)
+
+
+def from_claims(claims: Mapping[Any, Any]) -> Credential:
+    """Decode a claims set into a :class:`Credential` (spec §5); raise :class:`RecordError`."""
+    _check_labels(claims)
+    word = _uint(claims, Claim.IDENTITY, 0xFFF)
+    region = str(_uint(claims, Claim.REGION, 999999)).zfill(6)
+    issued, expires = _moment(claims, Claim.IAT), _moment(claims, Claim.EXP)
+    assert issued is not None and expires is not None  # required labels
+    return Credential(
+        name=_text(claims, Claim.NAME),
+        card_no=unpack_card_no(_uint(claims, Claim.CARD_NO, 2**64 - 1)),
+        enterprise_uscc=_uscc(claims),
+        region=region,
+        services=_services(claims),
+        identity_verified=bool(word & _VERIFIED_BIT),
+        background_check=_background(claims, word),
+        health_exam_valid_until=_date(claims, Claim.HEALTH_EXAM_VALID_UNTIL),
+        insurance_valid_until=_date(claims, Claim.INSURANCE_VALID_UNTIL),
+        training_hours=_opt(claims, Claim.TRAINING_HOURS, 0xFFFF),
+        credit_score=_opt(claims, Claim.CREDIT_SCORE, 100),
+        rating=_rating(claims),
+        id_hint=_id_hint(claims, region, word),
+        issued_at=issued,
+        expires_at=expires,
+        not_before=_moment(claims, Claim.NBF),
+        status=_status(claims),
+    )
+
+
+def _check_labels(claims: Mapping[Any, Any]) -> None:
+    if not isinstance(claims, Mapping):
+        raise RecordError("claims", "the claims set must be a map")
+    unknown = [k for k in claims if k not in _KNOWN]
+    if unknown:
+        raise RecordError("claims", f"unknown claim label {unknown[0]!r}")
+    missing = [label for label in _REQUIRED if label not in claims]
+    if missing:
+        raise _bad(missing[0], "required claim is missing")
+
+
+def _text(claims: Mapping[int, Any], label: Claim) -> str:
+    value = claims[label]
+    if not isinstance(value, str):
+        raise _bad(label, "must be a text string")
+    return value
+
+
+def _uscc(claims: Mapping[int, Any]) -> str:
+    raw = claims[Claim.ENTERPRISE]
+    if not isinstance(raw, bytes) or len(raw) != _USCC_BYTES:
+        raise _bad(Claim.ENTERPRISE, f"must be a {_USCC_BYTES}-byte string")
+    return unpack_uscc(raw)
+
+
+def _services(claims: Mapping[int, Any]) -> frozenset[Service]:
+    mask = _uint(claims, Claim.SERVICES, _ALL_SERVICES)
+    return frozenset(s for s in Service if mask & s.bit)
+
+
+def _background(claims: Mapping[int, Any], word: int) -> BackgroundCheck | None:
+    day = _date(claims, Claim.BACKGROUND_CHECKED_ON)
+    flagged = bool(word & _FLAGGED_BIT)
+    if day is None:
+        if flagged:
+            raise _bad(Claim.IDENTITY, "background-flagged bit set without a background check date")
+        return None
+    result = BackgroundResult.FLAGGED if flagged else BackgroundResult.CLEAR
+    return BackgroundCheck(result=result, checked_on=day)
+
+
+def _rating(claims: Mapping[int, Any]) -> Rating | None:
+    packed = _opt(claims, Claim.RATING, 0xFFFFFFFF)
+    if packed is None:
+        return None
+    count, tenths = divmod(packed, 64)
+    if tenths > 50:
+        raise _bad(Claim.RATING, f"average {tenths / 10} is above 5.0")
+    return Rating(average=tenths / 10, count=count)
+
+
+def _id_hint(claims: Mapping[int, Any], region: str, word: int) -> IdHint:
+    if Claim.ID_REGION in claims:
+        id_region = str(_uint(claims, Claim.ID_REGION, 999999)).zfill(6)
+        if id_region == region:
+            raise _bad(Claim.ID_REGION, "must be left out when equal to the region claim")
+        problem = gbcodes.region_problem(id_region)
+        if problem is not None:
+            raise _bad(Claim.ID_REGION, problem)
+        region = id_region
+    return IdHint(region=region, check=word & _CHECK_MASK)
+
+
+def _status(claims: Mapping[int, Any]) -> StatusRef | None:
+    packed = _opt(claims, Claim.STATUS, 0xFFFFFFFF)
+    return None if packed is None else StatusRef(list_id=packed >> 24, index=packed & 0xFFFFFF)

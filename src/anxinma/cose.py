@@ -1,0 +1,131 @@
+"""COSE_Sign1 with EdDSA (RFC 9052 §4.2, RFC 9053 §2.2), as anxinma profiles it.
+
+anxinma codes are *untagged* COSE_Sign1 messages (RFC 9052 §2): the ``AXM1:``
+prefix already says what the bytes are, so tag 18 would be a wasted byte, and a
+tagged message is refused like any other tag.  The profile (spec §8) is fixed:
+
+- the protected header is exactly ``{1: -8, 4: kid}``: algorithm EdDSA and an
+  8-byte key identifier, both integrity-protected;
+- the unprotected header is the empty map (no ``alg``, ``kid`` or ``crit``
+  where the signature would not cover them);
+- the payload is present (not detached) and the signature is 64 bytes.
+
+This module is the hazmat layer: it checks structure and signatures and knows
+nothing about workers or colours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from . import cbor
+from .errors import AnxinmaError
+from .registry import ALG_EDDSA, Header
+
+__all__ = ["CoseError", "Sign1", "parse_sign1", "sig_structure", "sign1", "verify_signature"]
+
+KID_LENGTH = 8
+SIGNATURE_LENGTH = 64
+
+
+class CoseError(AnxinmaError, ValueError):
+    """A message is not an anxinma-profile COSE_Sign1; ``reason`` is a reason-code value."""
+
+    code = "invalid_cose"
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        super().__init__(message)
+
+
+@dataclass(frozen=True, slots=True)
+class Sign1:
+    """A parsed COSE_Sign1: the raw protected header bytes, kid, payload and signature."""
+
+    protected: bytes
+    kid: bytes
+    payload: bytes
+    signature: bytes
+
+
+def protected_header(kid: bytes) -> bytes:
+    """The encoded protected header ``{1: -8, 4: kid}`` (RFC 9052 §3)."""
+    return cbor.encode({Header.ALG: ALG_EDDSA, Header.KID: kid})
+
+
+def sig_structure(protected: bytes, payload: bytes) -> bytes:
+    """The ToBeSigned bytes: ``["Signature1", protected, h'', payload]`` (RFC 9052 §4.4)."""
+    return cbor.encode(["Signature1", protected, b"", payload])
+
+
+def sign1(payload: bytes, key: Ed25519PrivateKey, kid: bytes) -> bytes:
+    """Sign ``payload`` and return the untagged COSE_Sign1 message (RFC 9052 §4.2)."""
+    protected = protected_header(kid)
+    signature = key.sign(sig_structure(protected, payload))
+    return cbor.encode([protected, {}, payload, signature])
+
+
+def parse_sign1(message: bytes) -> Sign1:
+    """Parse ``message`` under the anxinma profile; raise :class:`CoseError`.
+
+    Signature bytes are not checked here; see :func:`verify_signature`.
+    """
+    try:
+        top = cbor.decode(message, max_depth=2, max_items=16)
+    except AnxinmaError as exc:
+        raise CoseError("malformed", f"COSE_Sign1: {exc}") from None
+    if not isinstance(top, list) or len(top) != 4:
+        raise CoseError("malformed", "COSE_Sign1 must be an array of 4 items")
+    protected, unprotected, payload, signature = top
+    kid = _check_protected(protected)
+    _check_unprotected(unprotected)
+    if not isinstance(payload, bytes):
+        raise CoseError("malformed", "payload must be a byte string (detached payloads are not allowed)")
+    if not isinstance(signature, bytes) or len(signature) != SIGNATURE_LENGTH:
+        raise CoseError("malformed", f"signature must be a {SIGNATURE_LENGTH}-byte string")
+    return Sign1(protected, kid, payload, signature)
+
+
+def _check_protected(protected: object) -> bytes:
+    if not isinstance(protected, bytes):
+        raise CoseError("malformed", "protected header must be a byte string")
+    try:
+        header = cbor.decode(protected, max_depth=1, max_items=8)
+    except AnxinmaError as exc:
+        raise CoseError("malformed", f"protected header: {exc}") from None
+    if not isinstance(header, dict):
+        raise CoseError("malformed", "protected header must be a map")
+    alg = header.get(Header.ALG)
+    if alg is None:
+        raise CoseError("malformed", "protected header has no alg (label 1)")
+    if alg != ALG_EDDSA or isinstance(alg, bool):
+        raise CoseError("unsupported_algorithm", f"alg (label 1) is {alg!r}; only EdDSA (-8) is allowed")
+    extra = sorted(set(header) - {Header.ALG, Header.KID}, key=repr)
+    if extra:
+        raise CoseError("malformed", f"protected header label {extra[0]!r} is not allowed (only 1 and 4)")
+    kid = header.get(Header.KID)
+    if not isinstance(kid, bytes) or len(kid) != KID_LENGTH:
+        raise CoseError("malformed", f"protected header needs a {KID_LENGTH}-byte kid (label 4)")
+    return kid
+
+
+def _check_unprotected(unprotected: Any) -> None:
+    if not isinstance(unprotected, dict):
+        raise CoseError("malformed", "unprotected header must be a map")
+    if unprotected:
+        label = next(iter(unprotected))
+        raise CoseError("malformed", f"unprotected header must be empty; found label {label!r}")
+
+
+def verify_signature(msg: Sign1, public_key: Ed25519PublicKey) -> bool:
+    """Whether ``msg`` carries a valid Ed25519 signature by ``public_key`` (RFC 9053 §2.2)."""
+    try:
+        public_key.verify(msg.signature, sig_structure(msg.protected, msg.payload))
+    except InvalidSignature:
+        return False
+    return True
+

@@ -1,0 +1,119 @@
+"""Issuance: a worker record and a signing key in, the text of a code out (spec §11).
+
+:class:`Issuer` is the recipe: it holds one Ed25519 key and its kid and signs
+credentials.  The caller passes ``now`` (the core never reads a clock).
+Issuance refuses a credential larger than a version 11-M QR symbol holds
+(:class:`~anxinma.errors.CredentialTooLarge`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from . import cbor
+from .claims import to_claims
+from .cose import sign1
+from .errors import CredentialTooLarge, RecordError, UsageError
+from .idcheck import id_hint
+from .keys import kid_of
+from .model import Credential, StatusRef, Worker
+from .registry import Claim
+from .transport import MAX_MESSAGE_BYTES, to_text
+
+__all__ = ["DEFAULT_VALID_DAYS", "MAX_VALID_DAYS", "Issuer", "credential_for", "issue"]
+
+DEFAULT_VALID_DAYS = 365
+MAX_VALID_DAYS = 5 * 366
+
+
+def credential_for(
+    worker: Worker,
+    *,
+    now: dt.datetime,
+    valid_days: int = DEFAULT_VALID_DAYS,
+    status: StatusRef | None = None,
+) -> Credential:
+    """The credential an issuer signs for ``worker`` at ``now`` (spec §11.1).
+
+    ``iat`` is ``now`` to the second; ``exp`` is ``valid_days`` days later.
+    """
+    if not isinstance(worker, Worker):
+        raise UsageError(f"worker must be a Worker, not {type(worker).__name__}")
+    if not isinstance(now, dt.datetime) or now.tzinfo is None:
+        raise UsageError("now must be a timezone-aware datetime (the core never reads the clock)")
+    if isinstance(valid_days, bool) or not isinstance(valid_days, int) or not 1 <= valid_days <= MAX_VALID_DAYS:
+        raise UsageError(f"valid_days must be an integer in 1..{MAX_VALID_DAYS}")
+    _check_not_future(worker, now)
+    issued = now.astimezone(dt.timezone.utc).replace(microsecond=0)
+    fields = {f: getattr(worker, f) for f in _PROFILE_FIELDS}
+    return Credential(
+        **fields,
+        id_hint=id_hint(worker.id_number, worker.card_no),
+        issued_at=issued,
+        expires_at=issued + dt.timedelta(days=valid_days),
+        status=status,
+    )
+
+
+_PROFILE_FIELDS = (
+    "name card_no enterprise_uscc region services identity_verified background_check "
+    "health_exam_valid_until insurance_valid_until training_hours credit_score rating"
+).split()
+
+
+def _check_not_future(worker: Worker, now: dt.datetime) -> None:
+    bg = worker.background_check
+    if bg is not None and bg.checked_on > now.date() + dt.timedelta(days=1):
+        raise RecordError(
+            "background_check.checked_on",
+            f"{bg.checked_on} is in the future",
+            label=Claim.BACKGROUND_CHECKED_ON,
+        )
+
+
+class Issuer:
+    """Signs credentials with one Ed25519 private key (RFC 9053 §2.2)."""
+
+    __slots__ = ("_key", "kid")
+
+    def __init__(self, key: Ed25519PrivateKey) -> None:
+        if not isinstance(key, Ed25519PrivateKey):
+            raise UsageError(f"an issuer key must be an Ed25519 private key, not {type(key).__name__}")
+        self._key = key
+        self.kid = kid_of(key)
+
+    def sign(self, cred: Credential) -> bytes:
+        """The COSE_Sign1 bytes of ``cred``; refuse one too large for the QR budget."""
+        message = sign1(cbor.encode(to_claims(cred)), self._key, self.kid)
+        if len(message) > MAX_MESSAGE_BYTES:
+            raise CredentialTooLarge(
+                f"the signed credential is {len(message)} bytes; at most {MAX_MESSAGE_BYTES} fit a "
+                f"version 11 QR code at level M (name: {len(cred.name.encode())} UTF-8 bytes)"
+            )
+        return message
+
+    def issue(
+        self,
+        worker: Worker,
+        *,
+        now: dt.datetime,
+        valid_days: int = DEFAULT_VALID_DAYS,
+        status: StatusRef | None = None,
+    ) -> str:
+        """The text of a code for ``worker`` (``AXM1:`` + base45)."""
+        cred = credential_for(worker, now=now, valid_days=valid_days, status=status)
+        return to_text(self.sign(cred))
+
+
+def issue(
+    worker: Worker,
+    key: Ed25519PrivateKey,
+    *,
+    now: dt.datetime,
+    valid_days: int = DEFAULT_VALID_DAYS,
+    status: StatusRef | None = None,
+) -> str:
+    """Issue one code: ``Issuer(key).issue(worker, now=now, ...)``."""
+    return Issuer(key).issue(worker, now=now, valid_days=valid_days, status=status)

@@ -1,0 +1,81 @@
+"""Ed25519 keys: identifiers and PEM (de)serialisation (spec §8.2).
+
+The key identifier is the first 8 bytes of SHA-256 over the raw 32-byte public
+key.  Functions here turn keys into bytes and back; reading and writing files
+(and their permissions) is the CLI's job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from .errors import KeyFormatError
+
+__all__ = [
+    "generate_private_key",
+    "kid_of",
+    "load_private_key",
+    "load_public_key",
+    "private_key_pem",
+    "public_key_pem",
+    "raw_public_key",
+]
+
+_RAW = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+
+
+def generate_private_key() -> Ed25519PrivateKey:
+    """A fresh Ed25519 private key from the operating system's CSPRNG."""
+    return Ed25519PrivateKey.generate()
+
+
+def raw_public_key(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
+    """The raw 32-byte public key (RFC 8032 §5.1.5)."""
+    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+    return public.public_bytes(*_RAW)
+
+
+def kid_of(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
+    """The 8-byte key identifier: SHA-256 of the raw public key, truncated (spec §8.2)."""
+    return hashlib.sha256(raw_public_key(key)).digest()[:8]
+
+
+def private_key_pem(key: Ed25519PrivateKey, *, password: bytes | None = None) -> bytes:
+    """PKCS#8 PEM of ``key``, encrypted with ``password`` when one is given."""
+    enc: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
+    )
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc)
+
+
+def public_key_pem(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
+    """SubjectPublicKeyInfo PEM of the public key."""
+    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+    return public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def load_private_key(pem: bytes, *, password: bytes | None = None) -> Ed25519PrivateKey:
+    """Load an Ed25519 PKCS#8 PEM private key; raise :class:`KeyFormatError`."""
+    try:
+        key = serialization.load_pem_private_key(pem, password=password)
+    except TypeError as exc:  # password missing or given for an unencrypted key
+        raise KeyFormatError(f"private key: {exc}") from None
+    except ValueError:
+        raise KeyFormatError("private key: not a PEM private key, or wrong passphrase") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise KeyFormatError(f"private key: {type(key).__name__} is not an Ed25519 key")
+    return key
+
+
+def load_public_key(pem: bytes) -> Ed25519PublicKey:
+    """Load an Ed25519 SubjectPublicKeyInfo PEM public key; raise :class:`KeyFormatError`."""
+    try:
+        key = serialization.load_pem_public_key(pem)
+    except (ValueError, TypeError):
+        raise KeyFormatError("public key: not a PEM public key") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise KeyFormatError(f"public key: {type(key).__name__} is not an Ed25519 key")
+    return key

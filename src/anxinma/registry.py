@@ -1,0 +1,68 @@
+"""The one registry of integer labels (spec/anxinma-v1.md §5, spec/anxinma.cddl).
+
+Every integer that names something on the wire is defined here and nowhere
+else: COSE header labels and algorithm identifiers (RFC 9052 §3.1, RFC 9053 §2.2),
+the registered CWT claims anxinma uses (RFC 8392 §3.1) and the anxinma claims.
+
+anxinma claims use the negative labels -1 .. -24, which CBOR encodes in one
+byte.  The CWT registry (RFC 8392 §9.1) leaves only labels below -65536 for
+private use, and each of those costs five bytes; with fourteen claims that
+would be 56 of the 87 bytes the QR budget leaves for claims.  The spec (§5.2)
+justifies the choice: anxinma claims sets are only ever read behind the
+``AXM1:`` prefix, never by a generic CWT processor.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+__all__ = ["ALG_EDDSA", "Claim", "Header"]
+
+#: COSE algorithm identifier of EdDSA (RFC 9053 §2.2); the only one accepted.
+ALG_EDDSA = -8
+
+
+class Header(IntEnum):
+    """COSE header parameters (RFC 9052 §3.1) allowed in the protected header."""
+
+    ALG = 1
+    KID = 4
+
+
+class Claim(IntEnum):
+    """Claim labels of an anxinma v1 claims set (spec §5)."""
+
+    # Registered CWT claims (RFC 8392 §3.1).
+    EXP = 4
+    NBF = 5
+    IAT = 6
+    # anxinma claims (spec §5.2).
+    NAME = -1
+    CARD_NO = -2
+    ENTERPRISE = -3
+    REGION = -4
+    IDENTITY = -5
+    ID_REGION = -6
+    SERVICES = -7
+    BACKGROUND_CHECKED_ON = -8
+    HEALTH_EXAM_VALID_UNTIL = -9
+    INSURANCE_VALID_UNTIL = -10
+    TRAINING_HOURS = -11
+    CREDIT_SCORE = -12
+    RATING = -13
+    STATUS = -14
+
+    @property
+    def field(self) -> str:
+        """The record field name this label carries (e.g. ``name``)."""
+        return _FIELDS.get(self, self.name.lower())
+
+
+_FIELDS = {
+    Claim.ENTERPRISE: "enterprise_uscc",
+    Claim.IDENTITY: "identity",
+    Claim.BACKGROUND_CHECKED_ON: "background_check",
+    Claim.EXP: "exp",
+    Claim.NBF: "nbf",
+    Claim.IAT: "iat",
+}
