@@ -89,4 +89,4 @@ def _raise_overflow(text: str, raw: bytes) -> None:
     group = next(i for i, b in enumerate(raw[1::4]) if b)
     n = int.from_bytes(raw[4 * group : 4 * group + 4], "big")
     pos = 3 * group
-    raise Base45Error(pos, f"group {text[pos:pos + 3]!r} is {n}, above 65535")
+    raise Base45Error(pos, f"group {text[pos : pos + 3]!r} is {n}, above 65535")

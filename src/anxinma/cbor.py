@@ -41,7 +41,7 @@ def decode(data: bytes, *, max_depth: int = 4, max_items: int = 64) -> Any:
 
 
 class _Reader:
-    __slots__ = ("data", "pos", "max_depth", "items_left")
+    __slots__ = ("data", "items_left", "max_depth", "pos")
 
     def __init__(self, data: bytes, max_depth: int, max_items: int) -> None:
         self.data = data

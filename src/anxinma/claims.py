@@ -31,7 +31,7 @@ from .registry import Claim
 __all__ = ["from_claims", "to_claims"]
 
 _EPOCH = dt.date(1970, 1, 1)
-_UTC = dt.timezone.utc
+_UTC = dt.UTC
 _VERIFIED_BIT = 1 << 10
 _FLAGGED_BIT = 1 << 11
 _CHECK_MASK = 0x3FF
@@ -39,10 +39,9 @@ _CARD_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _USCC_RADICES = (31, 31) + (10,) * 6 + (31,) * 9
 _USCC_BYTES = 10
 _ALL_SERVICES = (1 << len(Service)) - 1
-_REQUIRED = (Claim.IAT, Claim.EXP, Claim.NAME, Claim.CARD_NO, Claim.ENTERPRISE) + (
-    Claim.REGION,
-    Claim.IDENTITY,
-    Claim.SERVICES,
+_REQUIRED = (
+    *(Claim.IAT, Claim.EXP, Claim.NAME, Claim.CARD_NO),
+    *(Claim.ENTERPRISE, Claim.REGION, Claim.IDENTITY, Claim.SERVICES),
 )
 _KNOWN = frozenset(Claim)
 

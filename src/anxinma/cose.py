@@ -128,4 +128,3 @@ def verify_signature(msg: Sign1, public_key: Ed25519PublicKey) -> bool:
     except InvalidSignature:
         return False
     return True
-

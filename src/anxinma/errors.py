@@ -14,7 +14,7 @@ __all__ = [
     "AnxinmaError",
     "Base45Error",
     "CborError",
-    "CredentialTooLarge",
+    "CredentialTooLargeError",
     "KeyFormatError",
     "RecordError",
     "UsageError",
@@ -63,7 +63,7 @@ class CborError(AnxinmaError, ValueError):
         super().__init__(f"byte {offset}: {message}")
 
 
-class CredentialTooLarge(AnxinmaError, ValueError):
+class CredentialTooLargeError(AnxinmaError, ValueError):
     """The signed credential would not fit the largest QR symbol the spec allows."""
 
     code = "credential_too_large"

@@ -3,7 +3,7 @@
 :class:`Issuer` is the recipe: it holds one Ed25519 key and its kid and signs
 credentials.  The caller passes ``now`` (the core never reads a clock).
 Issuance refuses a credential larger than a version 11-M QR symbol holds
-(:class:`~anxinma.errors.CredentialTooLarge`).
+(:class:`~anxinma.errors.CredentialTooLargeError`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from . import cbor
 from .claims import to_claims
 from .cose import sign1
-from .errors import CredentialTooLarge, RecordError, UsageError
+from .errors import CredentialTooLargeError, RecordError, UsageError
 from .idcheck import id_hint
 from .keys import kid_of
 from .model import Credential, StatusRef, Worker
@@ -43,10 +43,14 @@ def credential_for(
         raise UsageError(f"worker must be a Worker, not {type(worker).__name__}")
     if not isinstance(now, dt.datetime) or now.tzinfo is None:
         raise UsageError("now must be a timezone-aware datetime (the core never reads the clock)")
-    if isinstance(valid_days, bool) or not isinstance(valid_days, int) or not 1 <= valid_days <= MAX_VALID_DAYS:
+    if (
+        isinstance(valid_days, bool)
+        or not isinstance(valid_days, int)
+        or not 1 <= valid_days <= MAX_VALID_DAYS
+    ):
         raise UsageError(f"valid_days must be an integer in 1..{MAX_VALID_DAYS}")
     _check_not_future(worker, now)
-    issued = now.astimezone(dt.timezone.utc).replace(microsecond=0)
+    issued = now.astimezone(dt.UTC).replace(microsecond=0)
     fields = {f: getattr(worker, f) for f in _PROFILE_FIELDS}
     return Credential(
         **fields,
@@ -57,10 +61,20 @@ def credential_for(
     )
 
 
-_PROFILE_FIELDS = (
-    "name card_no enterprise_uscc region services identity_verified background_check "
-    "health_exam_valid_until insurance_valid_until training_hours credit_score rating"
-).split()
+_PROFILE_FIELDS = [
+    "name",
+    "card_no",
+    "enterprise_uscc",
+    "region",
+    "services",
+    "identity_verified",
+    "background_check",
+    "health_exam_valid_until",
+    "insurance_valid_until",
+    "training_hours",
+    "credit_score",
+    "rating",
+]
 
 
 def _check_not_future(worker: Worker, now: dt.datetime) -> None:
@@ -88,7 +102,7 @@ class Issuer:
         """The COSE_Sign1 bytes of ``cred``; refuse one too large for the QR budget."""
         message = sign1(cbor.encode(to_claims(cred)), self._key, self.kid)
         if len(message) > MAX_MESSAGE_BYTES:
-            raise CredentialTooLarge(
+            raise CredentialTooLargeError(
                 f"the signed credential is {len(message)} bytes; at most {MAX_MESSAGE_BYTES} fit a "
                 f"version 11 QR code at level M (name: {len(cred.name.encode())} UTF-8 bytes)"
             )

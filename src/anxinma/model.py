@@ -270,7 +270,11 @@ class Worker(Profile):
 
     def __post_init__(self) -> None:
         Profile.__post_init__(self)
-        reason = gbcodes.id_number_problem(self.id_number) if isinstance(self.id_number, str) else "must be a string"
+        reason = (
+            gbcodes.id_number_problem(self.id_number)
+            if isinstance(self.id_number, str)
+            else "must be a string"
+        )
         if reason is not None:
             raise RecordError("id_number", reason)
 

@@ -36,7 +36,7 @@ _LABELS = {c.field: int(c) for c in Claim}
 
 
 def _err(field: str, message: str) -> RecordError:
-    return RecordError(field, message, label=_LABELS.get(field.split(".")[0]))
+    return RecordError(field, message, label=_LABELS.get(field.split(".", maxsplit=1)[0]))
 
 
 def _expect(value: object, kind: type | tuple[type, ...], field: str, what: str) -> None:
@@ -80,7 +80,9 @@ def _background(value: object) -> BackgroundCheck:
         result = BackgroundResult(value["result"])
     except ValueError:
         raise _err("background_check.result", "must be 'clear' or 'flagged'") from None
-    return BackgroundCheck(result=result, checked_on=_date(value["checked_on"], "background_check.checked_on"))
+    return BackgroundCheck(
+        result=result, checked_on=_date(value["checked_on"], "background_check.checked_on")
+    )
 
 
 def _rating(value: object) -> Rating:

@@ -57,5 +57,8 @@ def from_text(text: str) -> bytes:
 def _prefix_problem(text: str) -> tuple[str, str]:
     head, sep, _ = text.partition(":")
     if sep and head.startswith("AXM") and head[3:].isdigit():
-        return "unsupported_version", f"prefix {head}: is a version this library does not read (it reads {PREFIX})"
+        return (
+            "unsupported_version",
+            f"prefix {head}: is a version this library does not read (it reads {PREFIX})",
+        )
     return "malformed", f"not an anxinma code: it does not start with {PREFIX}"

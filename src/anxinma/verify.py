@@ -82,7 +82,12 @@ class Reason(StrEnum):
 
 
 _YELLOW = frozenset(
-    {Reason.HEALTH_EXAM_EXPIRED, Reason.HEALTH_EXAM_MISSING, Reason.INSURANCE_EXPIRED, Reason.INSURANCE_MISSING}
+    {
+        Reason.HEALTH_EXAM_EXPIRED,
+        Reason.HEALTH_EXAM_MISSING,
+        Reason.INSURANCE_EXPIRED,
+        Reason.INSURANCE_MISSING,
+    }
 )
 
 
@@ -198,7 +203,9 @@ def verify(
     return _assess(cred, msg.kid, now=now, typed=typed, leeway=leeway)
 
 
-def _assess(cred: Credential, kid: bytes, *, now: dt.datetime, typed: str | None, leeway: int) -> Verification:
+def _assess(
+    cred: Credential, kid: bytes, *, now: dt.datetime, typed: str | None, leeway: int
+) -> Verification:
     found = _time_reasons(cred, now, leeway) + _identity_reasons(cred) + _document_reasons(cred, now)
     match = None if typed is None else id_matches(cred.id_hint, cred.card_no, typed)
     if match is False:
@@ -231,7 +238,9 @@ def _identity_reasons(cred: Credential) -> _Found:
         found.append((Reason.IDENTITY_UNVERIFIED, "the worker's identity was not verified"))
     bg = cred.background_check
     if bg is not None and bg.result is BackgroundResult.FLAGGED:
-        found.append((Reason.BACKGROUND_CHECK_FLAGGED, f"the background check of {bg.checked_on} was flagged"))
+        found.append(
+            (Reason.BACKGROUND_CHECK_FLAGGED, f"the background check of {bg.checked_on} was flagged")
+        )
     return found
 
 
