@@ -32,7 +32,7 @@ OPTIONAL = (
 #: Every field a worker record may have, in documentation order.
 FIELDS = REQUIRED + OPTIONAL
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z", re.ASCII)
-_LABELS = {c.field: int(c) for c in Claim}
+_LABELS = {c.field: int(c) for c in Claim} | {"identity_verified": int(Claim.IDENTITY)}
 
 
 def _err(field: str, message: str) -> RecordError:

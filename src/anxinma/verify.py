@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from . import cbor, gbcodes
 from .claims import from_claims
-from .cose import Sign1, parse_sign1, verify_signature
+from .cose import parse_sign1, verify_signature
 from .errors import AnxinmaError, UsageError
 from .idcheck import id_matches, normalize_id_number
 from .keys import kid_of
@@ -162,12 +162,12 @@ def _typed_id(id_number: str | None) -> str | None:
     return typed
 
 
-def _open(text: str | bytes) -> Sign1:
+def _as_text(text: object) -> str:
     if isinstance(text, bytes):
-        text = text.decode("ascii", errors="replace")
+        return text.decode("ascii", errors="replace")
     if not isinstance(text, str):
         raise UsageError(f"a code is text, not {type(text).__name__}")
-    return parse_sign1(from_text(text))
+    return text
 
 
 def verify(
@@ -187,8 +187,9 @@ def verify(
     typed = _typed_id(id_number)
     if not isinstance(trust, Keyring):
         raise UsageError(f"trust must be a Keyring, not {type(trust).__name__}")
+    text = _as_text(text)
     try:
-        msg = _open(text)
+        msg = parse_sign1(from_text(text))
     except AnxinmaError as exc:
         return _failed(Reason(getattr(exc, "reason", Reason.MALFORMED)), str(exc))
     key = trust.get(msg.kid)
@@ -277,7 +278,7 @@ def decode_unverified(text: str) -> Unverified:
     Raises :class:`~anxinma.errors.AnxinmaError` when the text or the COSE
     structure cannot be read at all.
     """
-    msg = _open(text)
+    msg = parse_sign1(from_text(_as_text(text)))
     claims = cbor.decode(msg.payload, max_depth=1, max_items=64)
     if not isinstance(claims, dict):
         return Unverified(msg.kid, {}, None, "claims set is not a map")

@@ -1,0 +1,133 @@
+"""Strict deterministic CBOR decoding (RFC 8949 §4.2.1): every rejection class, with its byte."""
+
+from __future__ import annotations
+
+import cbor2
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from anxinma import cbor
+from anxinma.errors import CborError
+
+values = st.recursive(
+    st.integers(min_value=-(2**64), max_value=2**64 - 1)
+    | st.binary(max_size=40)
+    | st.text(max_size=20)
+    | st.booleans()
+    | st.none(),
+    lambda inner: (
+        st.lists(inner, max_size=5)
+        | st.dictionaries(st.integers(min_value=-24, max_value=23) | st.text(max_size=10), inner, max_size=5)
+    ),
+    max_leaves=20,
+)
+
+
+@given(values)
+def test_round_trip_of_deterministic_encodings(value: object) -> None:
+    encoded = cbor.encode(value)
+    assert cbor.decode(encoded, max_depth=16, max_items=1000) == value
+
+
+@pytest.mark.parametrize(
+    ("hex_bytes", "offset", "words"),
+    [
+        ("1817", 0, "shortest form"),  # 23 in two bytes
+        ("190017", 0, "shortest form"),
+        ("1a0000ffff", 0, "shortest form"),
+        ("1b00000000ffffffff", 0, "shortest form"),
+        ("9f01ff", 0, "indefinite"),
+        ("5f41ff", 0, "indefinite"),
+        ("bf0101ff", 0, "indefinite"),
+        ("a201020103", 3, "duplicate map key"),
+        ("a202010102", 3, "out-of-order map key"),
+        ("a2200101 01".replace(" ", ""), 3, "out-of-order"),  # -1 (0x20) before 1 (0x01)
+        ("d24100", 0, "tag 18"),
+        ("c11a5f000000", 0, "tag 1"),
+        ("f93c00", 0, "floating-point"),
+        ("fb3ff0000000000000", 0, "floating-point"),
+        ("f7", 0, "simple"),  # undefined
+        ("f820", 0, "simple"),
+        ("0102", 1, "trailing"),
+        ("8201", 2, "end of data"),
+        ("1a0001", 0, "end of data"),
+        ("43616263 64".replace(" ", "")[:6], 0, "runs past"),
+        ("62c328", 1, "invalid UTF-8"),
+        ("1c", 0, "reserved"),
+        ("a1820102 01".replace(" ", ""), 1, "map keys"),
+        ("a1f501", 1, "map keys"),
+    ],
+)
+def test_rejections_name_the_byte(hex_bytes: str, offset: int, words: str) -> None:
+    with pytest.raises(CborError) as info:
+        cbor.decode(bytes.fromhex(hex_bytes))
+    assert info.value.offset == offset, str(info.value)
+    assert words in str(info.value)
+
+
+def test_depth_limit() -> None:
+    nested = b"\x81" * 5 + b"\x00"
+    assert cbor.decode(nested, max_depth=5) == [[[[[0]]]]]
+    with pytest.raises(CborError, match="nesting deeper than 4"):
+        cbor.decode(nested, max_depth=4)
+
+
+def test_ten_thousand_deep_is_refused_without_recursion_error() -> None:
+    with pytest.raises(CborError, match="nesting"):
+        cbor.decode(b"\x81" * 10_000 + b"\x00")
+
+
+def test_item_limit_and_huge_declared_lengths() -> None:
+    with pytest.raises(CborError, match="too many"):
+        cbor.decode(cbor.encode(list(range(100))), max_items=64)
+    with pytest.raises(CborError, match="too many"):
+        cbor.decode(b"\x9b" + (2**63).to_bytes(8, "big"))
+    with pytest.raises(CborError, match="runs past"):
+        cbor.decode(b"\x5a\xff\xff\xff\xff")
+
+
+def test_cbor2_canonical_order_agrees_with_rfc8949_for_our_keys() -> None:
+    claims = {k: 0 for k in range(-24, 24)}
+    assert cbor.decode(cbor2.dumps(claims, canonical=True), max_items=200) == claims
+
+
+def _head(major: int, arg: int) -> bytes:
+    for size, info in ((1, 24), (2, 25), (4, 26), (8, 27)):
+        if arg < 24:
+            return bytes([major << 5 | arg])
+        if arg < 1 << (8 * size):
+            return bytes([major << 5 | info]) + arg.to_bytes(size, "big")
+    raise AssertionError(arg)
+
+
+def reference_encode(value: object) -> bytes:
+    """A test-only RFC 8949 §4.2.1 encoder (bytewise key order), independent of cbor2."""
+    if value is None or isinstance(value, bool):
+        return {None: b"\xf6", False: b"\xf4", True: b"\xf5"}[value]
+    if isinstance(value, int):
+        return _head(0, value) if value >= 0 else _head(1, -1 - value)
+    if isinstance(value, bytes):
+        return _head(2, len(value)) + value
+    if isinstance(value, str):
+        raw = value.encode()
+        return _head(3, len(raw)) + raw
+    if isinstance(value, list):
+        return _head(4, len(value)) + b"".join(map(reference_encode, value))
+    assert isinstance(value, dict)
+    items = sorted((reference_encode(k), reference_encode(v)) for k, v in value.items())
+    return _head(5, len(items)) + b"".join(k + v for k, v in items)
+
+
+@given(st.binary(max_size=64))
+def test_arbitrary_bytes_decode_or_raise_cborerror(data: bytes) -> None:
+    try:
+        value = cbor.decode(data)
+    except CborError:
+        return
+    assert reference_encode(value) == data  # whatever is accepted is the deterministic encoding
+
+
+@given(values)
+def test_our_encoder_is_rfc8949_deterministic_for_one_byte_keys(value: object) -> None:
+    assert cbor.encode(value) == reference_encode(value)
