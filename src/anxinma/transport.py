@@ -40,10 +40,10 @@ def to_text(message: bytes) -> str:
 def from_text(text: str) -> bytes:
     """The COSE_Sign1 bytes inside ``text``; raise :class:`TransportError`.
 
-    Surrounding whitespace (a pasted newline) is ignored; anything else that is
-    not exactly ``AXM1:`` + base45 is refused.
+    The text must be exactly ``AXM1:`` + base45.  Nothing is stripped: the
+    space is a base45 digit (RFC 9285 §4), so a code may legitimately end in
+    one; callers that read lines remove the line ending themselves.
     """
-    text = text.strip()
     if len(text) > MAX_TEXT_CHARS:
         raise TransportError("malformed", f"text is {len(text)} characters; the limit is {MAX_TEXT_CHARS}")
     if not text.startswith(PREFIX):
