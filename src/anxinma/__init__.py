@@ -15,6 +15,8 @@ Quick use::
 
 from __future__ import annotations
 
+from .directory import Directory, Enterprise
+from .document import DocumentError, DocumentReason
 from .errors import (
     AnxinmaError,
     Base45Error,
@@ -46,12 +48,18 @@ from .model import (
 )
 from .record import credential_as_dict, parse_worker, worker_as_dict
 from .registry import Claim, Header
+from .status import Status, StatusList, StatusListToken, status_uri
 from .transport import PREFIX
+from .trust import IssuerKey, KeyState, TrustedIssuer, TrustList
 from .verify import (
     DEFAULT_LEEWAY,
+    DEFAULT_POLICY,
     Color,
     Keyring,
+    Policy,
     Reason,
+    StatusCheck,
+    StatusState,
     Unverified,
     Verification,
     decode_unverified,
@@ -63,6 +71,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CST",
     "DEFAULT_LEEWAY",
+    "DEFAULT_POLICY",
     "DEFAULT_VALID_DAYS",
     "PREFIX",
     "AnxinmaError",
@@ -74,16 +83,30 @@ __all__ = [
     "Color",
     "Credential",
     "CredentialTooLargeError",
+    "Directory",
+    "DocumentError",
+    "DocumentReason",
+    "Enterprise",
     "Header",
     "IdHint",
     "Issuer",
+    "IssuerKey",
     "KeyFormatError",
+    "KeyState",
     "Keyring",
+    "Policy",
     "Rating",
     "Reason",
     "RecordError",
     "Service",
+    "Status",
+    "StatusCheck",
+    "StatusList",
+    "StatusListToken",
     "StatusRef",
+    "StatusState",
+    "TrustList",
+    "TrustedIssuer",
     "Unverified",
     "UsageError",
     "Verification",
@@ -100,6 +123,7 @@ __all__ = [
     "parse_worker",
     "private_key_pem",
     "public_key_pem",
+    "status_uri",
     "verify",
     "worker_as_dict",
 ]

@@ -5,7 +5,9 @@ prefix already says what the bytes are, so tag 18 would be a wasted byte, and a
 tagged message is refused like any other tag.  The profile (spec §8) is fixed:
 
 - the protected header is exactly ``{1: -8, 4: kid}``: algorithm EdDSA and an
-  8-byte key identifier, both integrity-protected;
+  8-byte key identifier, both integrity-protected; signed *documents* (trust
+  lists, status lists, directories; spec §15) add ``16: typ`` (RFC 9596), so
+  that no document can be taken for another kind or for a credential;
 - the unprotected header is the empty map (no ``alg``, ``kid`` or ``crit``
   where the signature would not cover them);
 - the payload is present (not detached) and the signature is 64 bytes.
@@ -52,9 +54,12 @@ class Sign1:
     signature: bytes
 
 
-def protected_header(kid: bytes) -> bytes:
-    """The encoded protected header ``{1: -8, 4: kid}`` (RFC 9052 §3)."""
-    return cbor.encode({Header.ALG: ALG_EDDSA, Header.KID: kid})
+def protected_header(kid: bytes, typ: str | None = None) -> bytes:
+    """The encoded protected header ``{1: -8, 4: kid}``, plus ``16: typ`` for documents (RFC 9052 §3)."""
+    header: dict[int, object] = {Header.ALG: ALG_EDDSA, Header.KID: kid}
+    if typ is not None:
+        header[Header.TYP] = typ
+    return cbor.encode(header)
 
 
 def sig_structure(protected: bytes, payload: bytes) -> bytes:
@@ -62,17 +67,19 @@ def sig_structure(protected: bytes, payload: bytes) -> bytes:
     return cbor.encode(["Signature1", protected, b"", payload])
 
 
-def sign1(payload: bytes, key: Ed25519PrivateKey, kid: bytes) -> bytes:
+def sign1(payload: bytes, key: Ed25519PrivateKey, kid: bytes, *, typ: str | None = None) -> bytes:
     """Sign ``payload`` and return the untagged COSE_Sign1 message (RFC 9052 §4.2)."""
-    protected = protected_header(kid)
+    protected = protected_header(kid, typ)
     signature = key.sign(sig_structure(protected, payload))
     return cbor.encode([protected, {}, payload, signature])
 
 
-def parse_sign1(message: bytes) -> Sign1:
+def parse_sign1(message: bytes, *, typ: str | None = None) -> Sign1:
     """Parse ``message`` under the anxinma profile; raise :class:`CoseError`.
 
-    Signature bytes are not checked here; see :func:`verify_signature`.
+    ``typ`` is the document type the caller expects (``None`` for a credential,
+    whose header carries no type).  Signature bytes are not checked here; see
+    :func:`verify_signature`.
     """
     try:
         top = cbor.decode(message, max_depth=2, max_items=16)
@@ -81,7 +88,7 @@ def parse_sign1(message: bytes) -> Sign1:
     if not isinstance(top, list) or len(top) != 4:
         raise CoseError("malformed", "COSE_Sign1 must be an array of 4 items")
     protected, unprotected, payload, signature = top
-    kid = _check_protected(protected)
+    kid = _check_protected(protected, typ)
     _check_unprotected(unprotected)
     if not isinstance(payload, bytes):
         raise CoseError("malformed", "payload must be a byte string (detached payloads are not allowed)")
@@ -90,7 +97,7 @@ def parse_sign1(message: bytes) -> Sign1:
     return Sign1(protected, kid, payload, signature)
 
 
-def _check_protected(protected: object) -> bytes:
+def _check_protected(protected: object, typ: str | None) -> bytes:
     if not isinstance(protected, bytes):
         raise CoseError("malformed", "protected header must be a byte string")
     try:
@@ -104,13 +111,24 @@ def _check_protected(protected: object) -> bytes:
         raise CoseError("malformed", "protected header has no alg (label 1)")
     if alg != ALG_EDDSA or isinstance(alg, bool):
         raise CoseError("unsupported_algorithm", f"alg (label 1) is {alg!r}; only EdDSA (-8) is allowed")
-    extra = sorted(set(header) - {Header.ALG, Header.KID}, key=repr)
+    _check_type(header, typ)
+    extra = sorted(set(header) - {Header.ALG, Header.KID, Header.TYP}, key=repr)
     if extra:
-        raise CoseError("malformed", f"protected header label {extra[0]!r} is not allowed (only 1 and 4)")
+        raise CoseError("malformed", f"protected header label {extra[0]!r} is not allowed")
     kid = header.get(Header.KID)
     if not isinstance(kid, bytes) or len(kid) != KID_LENGTH:
         raise CoseError("malformed", f"protected header needs a {KID_LENGTH}-byte kid (label 4)")
     return kid
+
+
+def _check_type(header: dict[object, object], typ: str | None) -> None:
+    found = header.get(Header.TYP)
+    if found == typ:
+        return
+    if typ is None:
+        raise CoseError("malformed", f"a signed {found!r} document (label 16), not a credential")
+    what = "a credential" if found is None else repr(found)
+    raise CoseError("wrong_type", f"expected a {typ!r} document (label 16), found {what}")
 
 
 def _check_unprotected(unprotected: Any) -> None:

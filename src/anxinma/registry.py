@@ -16,7 +16,18 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-__all__ = ["ALG_EDDSA", "Claim", "Header"]
+__all__ = [
+    "ALG_EDDSA",
+    "Claim",
+    "DirectoryClaim",
+    "DocumentType",
+    "EnterpriseLabel",
+    "Header",
+    "IssuerLabel",
+    "KeyLabel",
+    "StatusListClaim",
+    "TrustListClaim",
+]
 
 #: COSE algorithm identifier of EdDSA (RFC 9053 §2.2); the only one accepted.
 ALG_EDDSA = -8
@@ -27,6 +38,7 @@ class Header(IntEnum):
 
     ALG = 1
     KID = 4
+    TYP = 16  # RFC 9596: media type of a signed document (never in a credential)
 
 
 class Claim(IntEnum):
@@ -66,3 +78,67 @@ _FIELDS = {
     Claim.NBF: "nbf",
     Claim.IAT: "iat",
 }
+
+
+class DocumentType:
+    """Media types of signed documents, in protected header label 16 (RFC 9596; spec §15)."""
+
+    TRUST_LIST = "application/anxinma-trust+cwt"
+    STATUS_LIST = "application/statuslist+cwt"  # draft-ietf-oauth-status-list §5.2
+    DIRECTORY = "application/anxinma-directory+cwt"
+
+
+class TrustListClaim(IntEnum):
+    """Claims of a trust list (spec §15.2)."""
+
+    EXP = 4
+    IAT = 6
+    SEQUENCE = -1
+    ISSUERS = -2
+
+
+class IssuerLabel(IntEnum):
+    """Keys of one issuer entry in a trust list (spec §15.2)."""
+
+    ID = 1
+    NAME = 2
+    REGIONS = 3
+    KEYS = 4
+
+
+class KeyLabel(IntEnum):
+    """Keys of one issuer key entry in a trust list (spec §15.2)."""
+
+    KID = 1
+    PUBLIC_KEY = 2
+    STATE = 3
+    VALID_FROM = 4
+    VALID_UNTIL = 5
+
+
+class StatusListClaim(IntEnum):
+    """Claims of a Status List Token in CWT form (draft-ietf-oauth-status-list §5.2)."""
+
+    SUB = 2
+    EXP = 4
+    IAT = 6
+    STATUS_LIST = 65533
+    TTL = 65534
+
+
+class DirectoryClaim(IntEnum):
+    """Claims of an enterprise directory (spec §15.4)."""
+
+    EXP = 4
+    IAT = 6
+    SEQUENCE = -1
+    ENTERPRISES = -2
+
+
+class EnterpriseLabel(IntEnum):
+    """Keys of one enterprise entry in a directory (spec §15.4)."""
+
+    USCC = 1
+    NAME = 2
+    DISTRICT = 3
+    REGION = 4

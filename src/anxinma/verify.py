@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -32,13 +32,18 @@ from .errors import AnxinmaError, UsageError
 from .idcheck import id_matches, normalize_id_number
 from .keys import kid_of
 from .model import BackgroundResult, Credential, end_of_day
+from .status import Status, StatusListToken
 from .transport import from_text
+from .trust import KeyState, TrustedIssuer, TrustedKey, TrustList, bare_issuer_key
 
 __all__ = [
     "DEFAULT_LEEWAY",
     "Color",
     "Keyring",
+    "Policy",
     "Reason",
+    "StatusCheck",
+    "StatusState",
     "Unverified",
     "Verification",
     "decode_unverified",
@@ -74,11 +79,21 @@ class Reason(StrEnum):
     HEALTH_EXAM_MISSING = "health_exam_missing"
     INSURANCE_EXPIRED = "insurance_expired"
     INSURANCE_MISSING = "insurance_missing"
+    # Trust and revocation (spec §10.1, §15).
+    ROLE_MISMATCH = "role_mismatch"
+    KEY_COMPROMISED = "key_compromised"
+    ISSUED_OUTSIDE_KEY_WINDOW = "issued_outside_key_window"
+    ISSUER_OUT_OF_SCOPE = "issuer_out_of_scope"
+    REVOKED = "revoked"
+    SUSPENDED = "suspended"
+    STATUS_UNKNOWN = "status_unknown"
+    STATUS_INDEX_OUT_OF_RANGE = "status_index_out_of_range"
+    STATUS_LIST_STALE = "status_list_stale"
 
     @property
     def color(self) -> Color:
-        """The colour this reason forces at least."""
-        return Color.YELLOW if self in _YELLOW else Color.RED
+        """The colour this reason forces under the default :class:`Policy`."""
+        return DEFAULT_POLICY.color_of(self)
 
 
 _YELLOW = frozenset(
@@ -89,6 +104,47 @@ _YELLOW = frozenset(
         Reason.INSURANCE_MISSING,
     }
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The configurable part of the verdict (spec §10.6).
+
+    ``max_status_age``: a status list issued longer ago than this is stale, as
+    is one past its ``exp``.  ``stale_status_color``: the colour a stale list
+    forces (yellow by default: the code is authentic but revocation knowledge
+    is old; set red for a fail-closed verifier).
+    """
+
+    max_status_age: dt.timedelta = dt.timedelta(days=3)
+    stale_status_color: Color = Color.YELLOW
+
+    def color_of(self, reason: Reason) -> Color:
+        """The colour ``reason`` forces under this policy."""
+        if reason is Reason.STATUS_LIST_STALE:
+            return self.stale_status_color
+        return Color.YELLOW if reason in _YELLOW else Color.RED
+
+
+DEFAULT_POLICY = Policy()
+
+
+class StatusState(StrEnum):
+    """Whether revocation status was checked (spec §10.6)."""
+
+    CHECKED = "checked"
+    NOT_CHECKED = "not_checked"
+    STALE = "stale"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusCheck:
+    """What the verifier knows about revocation: state, value, list and its age."""
+
+    state: StatusState = StatusState.NOT_CHECKED
+    value: Status | None = None
+    list_uri: str | None = None
+    age: dt.timedelta | None = None
 
 
 class Keyring:
@@ -115,6 +171,15 @@ class Keyring:
         """The key with this kid, or ``None``."""
         return self._keys.get(kid)
 
+    def lookup(self, kid: bytes) -> TrustedKey | None:
+        """The key with this kid as an always-active, unscoped issuer key."""
+        key = self._keys.get(kid)
+        return None if key is None else TrustedKey(bare_issuer_key(key), None)
+
+    def is_root(self, kid: bytes) -> bool:
+        """A bare keyring knows no root keys."""
+        return False
+
     def __len__(self) -> int:
         return len(self._keys)
 
@@ -127,6 +192,8 @@ class Verification:
     only when the signature holds (so it may be set on a red verdict, e.g. an
     expired code).  ``id_match`` is ``None`` unless an ID number was typed.
     ``detail`` is one line of English for the first reason, empty when green.
+    ``issuer`` is the trust-list entry of the signer (``None`` with a bare
+    keyring); ``status`` says whether and how revocation was checked.
     """
 
     color: Color
@@ -135,6 +202,8 @@ class Verification:
     credential: Credential | None = None
     id_match: bool | None = None
     detail: str = ""
+    issuer: TrustedIssuer | None = None
+    status: StatusCheck = field(default_factory=StatusCheck)
 
     @property
     def ok(self) -> bool:
@@ -172,53 +241,138 @@ def _as_text(text: object) -> str:
 
 def verify(
     text: str | bytes,
-    trust: Keyring,
+    trust: Keyring | TrustList,
     *,
     now: dt.datetime,
+    status: Iterable[StatusListToken] = (),
     id_number: str | None = None,
     leeway: int = DEFAULT_LEEWAY,
+    policy: Policy = DEFAULT_POLICY,
 ) -> Verification:
     """Verify a code offline and decide its colour (spec §10).
 
-    ``trust`` holds the issuer keys; ``now`` is the verifier's clock reading;
-    ``id_number``, if given, is a number typed from the worker's ID card.
+    ``trust`` is a loaded :class:`~anxinma.TrustList` (or a bare
+    :class:`Keyring` for tests and quick checks); ``status`` the status lists
+    the verifier holds; ``now`` its clock reading; ``id_number``, if given, a
+    number typed from the worker's ID card.
     """
     now = _check_now(now)
     typed = _typed_id(id_number)
-    if not isinstance(trust, Keyring):
-        raise UsageError(f"trust must be a Keyring, not {type(trust).__name__}")
+    if not isinstance(trust, (Keyring, TrustList)):
+        raise UsageError(f"trust must be a TrustList or a Keyring, not {type(trust).__name__}")
     text = _as_text(text)
     try:
         msg = parse_sign1(from_text(text))
     except AnxinmaError as exc:
         return _failed(Reason(getattr(exc, "reason", Reason.MALFORMED)), str(exc))
-    key = trust.get(msg.kid)
-    if key is None:
-        return _failed(Reason.UNKNOWN_KEY, f"no trusted key has kid {msg.kid.hex()}", msg.kid)
-    if not verify_signature(msg, key):
+    found = trust.lookup(msg.kid)
+    if found is None:
+        return _unknown(trust, msg.kid)
+    if not verify_signature(msg, found.key.key):
         return _failed(Reason.SIGNATURE_INVALID, "the signature does not verify", msg.kid)
     try:
         cred = from_claims(cbor.decode(msg.payload, max_depth=1, max_items=64))
     except AnxinmaError as exc:
         return _failed(Reason.MALFORMED, f"claims: {exc}", msg.kid)
-    return _assess(cred, msg.kid, now=now, typed=typed, leeway=leeway)
+    context = _Context(now=now, typed=typed, leeway=leeway, policy=policy, lists=tuple(status))
+    return _assess(cred, msg.kid, found, context)
 
 
-def _assess(
-    cred: Credential, kid: bytes, *, now: dt.datetime, typed: str | None, leeway: int
-) -> Verification:
-    found = _time_reasons(cred, now, leeway) + _identity_reasons(cred) + _document_reasons(cred, now)
-    match = None if typed is None else id_matches(cred.id_hint, cred.card_no, typed)
+def _unknown(trust: Keyring | TrustList, kid: bytes) -> Verification:
+    if trust.is_root(kid):
+        return _failed(
+            Reason.ROLE_MISMATCH, f"signed by root key {kid.hex()}; root keys sign trust lists only", kid
+        )
+    return _failed(Reason.UNKNOWN_KEY, f"no trusted key has kid {kid.hex()}", kid)
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    now: dt.datetime
+    typed: str | None
+    leeway: int
+    policy: Policy
+    lists: tuple[StatusListToken, ...]
+
+
+def _assess(cred: Credential, kid: bytes, found: TrustedKey, ctx: _Context) -> Verification:
+    check, status_found = _status_reasons(cred, found.issuer, ctx)
+    found_reasons = (
+        _trust_reasons(cred, found)
+        + _time_reasons(cred, ctx.now, ctx.leeway)
+        + status_found
+        + _identity_reasons(cred)
+        + _document_reasons(cred, ctx.now)
+    )
+    match = None if ctx.typed is None else id_matches(cred.id_hint, cred.card_no, ctx.typed)
     if match is False:
-        found.append((Reason.ID_NUMBER_MISMATCH, "the typed ID number does not match this code"))
-    reasons = tuple(r for r, _ in found)
-    color = max((r.color for r in reasons), key=_SEVERITY.index, default=Color.GREEN)
-    detail = found[0][1] if found else ""
-    return Verification(color, reasons, kid=kid, credential=cred, id_match=match, detail=detail)
+        found_reasons.append((Reason.ID_NUMBER_MISMATCH, "the typed ID number does not match this code"))
+    reasons = tuple(r for r, _ in found_reasons)
+    color = max((ctx.policy.color_of(r) for r in reasons), key=_SEVERITY.index, default=Color.GREEN)
+    detail = found_reasons[0][1] if found_reasons else ""
+    return Verification(
+        color,
+        reasons,
+        kid=kid,
+        credential=cred,
+        id_match=match,
+        detail=detail,
+        issuer=found.issuer,
+        status=check,
+    )
 
 
 _SEVERITY = (Color.GREEN, Color.YELLOW, Color.RED)
 _Found = list[tuple[Reason, str]]
+
+
+def _trust_reasons(cred: Credential, found: TrustedKey) -> _Found:
+    out: _Found = []
+    key, issuer = found.key, found.issuer
+    if key.state is KeyState.COMPROMISED:
+        out.append((Reason.KEY_COMPROMISED, f"key {key.kid.hex()} is marked compromised"))
+    if not key.issued_within_window(cred.issued_at):
+        out.append(
+            (
+                Reason.ISSUED_OUTSIDE_KEY_WINDOW,
+                f"issued at {cred.issued_at.isoformat()}, outside the key's window",
+            )
+        )
+    if issuer is not None and not issuer.covers(cred.region):
+        out.append((Reason.ISSUER_OUT_OF_SCOPE, f"{issuer.name} may not issue for region {cred.region}"))
+    return out
+
+
+def _status_reasons(
+    cred: Credential, issuer: TrustedIssuer | None, ctx: _Context
+) -> tuple[StatusCheck, _Found]:
+    ref = cred.status
+    if ref is None or issuer is None:
+        return StatusCheck(), []
+    token = next((t for t in ctx.lists if t.issuer_id == issuer.id and t.list_id == ref.list_id), None)
+    if token is None:
+        return StatusCheck(), []
+    age = ctx.now - token.issued_at
+    if ref.index >= token.statuses.size:
+        return StatusCheck(list_uri=token.uri, age=age), [
+            (Reason.STATUS_INDEX_OUT_OF_RANGE, f"index {ref.index} is past the end of {token.uri}")
+        ]
+    value = token.statuses.get(ref.index)
+    stale = ctx.now >= token.expires_at or age > ctx.policy.max_status_age
+    state = StatusState.STALE if stale else StatusState.CHECKED
+    out: _Found = []
+    if value in _STATUS_REASONS:
+        out.append((_STATUS_REASONS[value], f"{token.uri} marks this credential {value.name.lower()}"))
+    if stale:
+        out.append((Reason.STATUS_LIST_STALE, f"the status list was issued {token.issued_at.isoformat()}"))
+    return StatusCheck(state, value, token.uri, age), out
+
+
+_STATUS_REASONS = {
+    Status.INVALID: Reason.REVOKED,
+    Status.SUSPENDED: Reason.SUSPENDED,
+    Status.RESERVED: Reason.STATUS_UNKNOWN,
+}
 
 
 def _time_reasons(cred: Credential, now: dt.datetime, leeway: int) -> _Found:

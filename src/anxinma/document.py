@@ -1,0 +1,125 @@
+"""Signed documents: the envelope shared by trust lists, status lists and directories (spec §15.1).
+
+A document is an untagged COSE_Sign1 (EdDSA) whose protected header is
+``{1: -8, 4: kid, 16: typ}`` and whose payload is a CWT claims set with ``iat``
+and, except for status lists, ``exp``.  The ``typ`` keeps the kinds apart: a
+credential, a trust list, a status list and a directory can never be taken for
+one another.  Loading a document never trusts it before its signature is
+checked against a key of the right *role* (spec §15.5); failures raise
+:class:`DocumentError` with a stable :class:`DocumentReason`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from . import cbor
+from .cose import CoseError, Sign1, parse_sign1, sign1, verify_signature
+from .errors import AnxinmaError
+from .keys import kid_of
+
+__all__ = ["DocumentError", "DocumentReason", "open_document", "sign_document"]
+
+_UTC = dt.UTC
+
+
+class DocumentReason(StrEnum):
+    """Why a signed document was refused (spec §15.6).  Values never change."""
+
+    MALFORMED = "malformed"
+    TOO_LARGE = "too_large"
+    WRONG_TYPE = "wrong_type"
+    UNSUPPORTED_ALGORITHM = "unsupported_algorithm"
+    UNKNOWN_KEY = "unknown_key"
+    ROLE_MISMATCH = "role_mismatch"
+    SIGNATURE_INVALID = "signature_invalid"
+    KEY_COMPROMISED = "key_compromised"
+    WRONG_ISSUER = "wrong_issuer"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    ROLLBACK = "rollback"
+
+
+class DocumentError(AnxinmaError, ValueError):
+    """A trust list, status list or directory was refused; see ``reason``."""
+
+    code = "invalid_document"
+
+    def __init__(self, reason: DocumentReason, message: str) -> None:
+        self.reason = reason
+        super().__init__(f"{reason.value}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A parsed document whose signature is not yet checked."""
+
+    message: Sign1
+    claims: Mapping[Any, Any]
+
+    @property
+    def kid(self) -> bytes:
+        """The signer's key id."""
+        return self.message.kid
+
+    def check_signature(self, key: Ed25519PublicKey) -> None:
+        """Raise ``signature_invalid`` unless ``key`` signed this document."""
+        if not verify_signature(self.message, key):
+            raise DocumentError(DocumentReason.SIGNATURE_INVALID, "the signature does not verify")
+
+
+def sign_document(claims: Mapping[int, Any], key: Ed25519PrivateKey, *, typ: str) -> bytes:
+    """Encode ``claims`` deterministically and sign them as a ``typ`` document."""
+    return sign1(cbor.encode(dict(claims)), key, kid_of(key), typ=typ)
+
+
+def open_document(data: bytes, *, typ: str, max_bytes: int, max_items: int, max_depth: int = 4) -> Opened:
+    """Parse a ``typ`` document (signature unchecked) within the given caps."""
+    if not isinstance(data, bytes):
+        raise DocumentError(DocumentReason.MALFORMED, f"a document is bytes, not {type(data).__name__}")
+    if len(data) > max_bytes:
+        raise DocumentError(DocumentReason.TOO_LARGE, f"{len(data)} bytes; the limit is {max_bytes}")
+    try:
+        message = parse_sign1(data, typ=typ)
+        claims = cbor.decode(message.payload, max_depth=max_depth, max_items=max_items)
+    except CoseError as exc:
+        raise DocumentError(DocumentReason(exc.reason), str(exc)) from None
+    except AnxinmaError as exc:
+        raise DocumentError(DocumentReason.MALFORMED, f"claims: {exc}") from None
+    if not isinstance(claims, dict):
+        raise DocumentError(DocumentReason.MALFORMED, "the claims set must be a map")
+    return Opened(message, claims)
+
+
+def moment(claims: Mapping[Any, Any], label: int, name: str, *, required: bool = True) -> dt.datetime | None:
+    """A NumericDate claim as an aware datetime (RFC 8392 §2)."""
+    value = claims.get(label)
+    if value is None and not required:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**32:
+        raise DocumentError(DocumentReason.MALFORMED, f"{name} (label {label}) must be a NumericDate")
+    return dt.datetime.fromtimestamp(value, _UTC)
+
+
+def check_window(issued: dt.datetime, expires: dt.datetime | None, *, now: dt.datetime, leeway: int) -> None:
+    """Refuse a document issued in the future (beyond ``leeway``) or expired (spec §15.1)."""
+    if issued > now + dt.timedelta(seconds=leeway):
+        raise DocumentError(DocumentReason.NOT_YET_VALID, f"issued at {issued.isoformat()}, in the future")
+    if expires is not None and now >= expires:
+        raise DocumentError(DocumentReason.EXPIRED, f"expired at {expires.isoformat()}")
+
+
+def seconds(moment_: dt.datetime) -> int:
+    """A datetime as a NumericDate."""
+    return int(moment_.timestamp())
+
+
+def bad(message: str) -> DocumentError:
+    """A ``malformed`` document error."""
+    return DocumentError(DocumentReason.MALFORMED, message)

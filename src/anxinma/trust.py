@@ -1,0 +1,325 @@
+"""Trust lists: which issuer keys a verifier trusts, for which regions and when (spec §15.2).
+
+A *root* key (e.g. the provincial commerce department) signs a trust list; a
+verifier ships with the root public key only and learns issuer keys from the
+list.  Each issuer has an id, a display name, the GB/T 2260 region prefixes it
+may issue for, and keys.  Each key has an issuing window and a state:
+
+- ``active``: may issue now (within its window);
+- ``retired``: issues no more; codes it signed *before* its ``valid_until``
+  stay valid until their own ``exp`` (this is how rotation works, spec §15.3);
+- ``compromised``: every code it ever signed is red ``key_compromised``.
+
+Roles never mix (spec §15.5): a trust list must be signed by a pinned root key
+(an issuer key gets ``role_mismatch``), no root key may appear as an issuer
+key, and a list older than the one a verifier holds is refused (``rollback``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from .document import (
+    DocumentError,
+    DocumentReason,
+    bad,
+    check_window,
+    moment,
+    open_document,
+    seconds,
+    sign_document,
+)
+from .errors import UsageError
+from .keys import kid_of, raw_public_key
+from .registry import DocumentType, IssuerLabel, KeyLabel, TrustListClaim
+
+__all__ = ["IssuerKey", "KeyState", "TrustList", "TrustedIssuer", "TrustedKey"]
+
+MAX_TRUST_LIST_BYTES = 1 << 20
+_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,31}\Z")
+_PREFIX = re.compile(r"\d{2,6}\Z")
+_STATES = ("active", "retired", "compromised")
+
+
+class KeyState(StrEnum):
+    """Life-cycle state of an issuer key (spec §15.3)."""
+
+    ACTIVE = "active"
+    RETIRED = "retired"
+    COMPROMISED = "compromised"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuerKey:
+    """One issuer signing key in a trust list."""
+
+    public_key: bytes
+    valid_from: dt.datetime
+    valid_until: dt.datetime | None = None
+    state: KeyState = KeyState.ACTIVE
+    #: The key id, SHA-256 of the raw public key truncated to 8 bytes (spec §8.2).
+    kid: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.public_key, bytes) or len(self.public_key) != 32:
+            raise UsageError("public_key must be the raw 32-byte Ed25519 public key")
+        if self.valid_until is not None and self.valid_until < self.valid_from:
+            raise UsageError("valid_until is before valid_from")
+        object.__setattr__(self, "kid", hashlib.sha256(self.public_key).digest()[:8])
+
+    @property
+    def key(self) -> Ed25519PublicKey:
+        """The public key object."""
+        return Ed25519PublicKey.from_public_bytes(self.public_key)
+
+    def issued_within_window(self, at: dt.datetime) -> bool:
+        """Whether a credential issued at ``at`` falls in this key's issuing window."""
+        return self.valid_from <= at and (self.valid_until is None or at <= self.valid_until)
+
+
+@dataclass(frozen=True, slots=True)
+class TrustedIssuer:
+    """An issuing authority: id, display name, region scope and keys."""
+
+    id: str
+    name: str
+    regions: tuple[str, ...]
+    keys: tuple[IssuerKey, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not _ID.match(self.id):
+            raise UsageError(f"issuer id {self.id!r} must be 1..32 of a-z, 0-9 and '-'")
+        if not self.regions or not all(_PREFIX.match(p) for p in self.regions):
+            raise UsageError("regions must be one or more GB/T 2260 prefixes of 2..6 digits")
+
+    def covers(self, region: str) -> bool:
+        """Whether this issuer may issue for ``region`` (a 6-digit GB/T 2260 code)."""
+        return any(region.startswith(prefix) for prefix in self.regions)
+
+
+@dataclass(frozen=True, slots=True)
+class TrustedKey:
+    """The result of a kid lookup: the key and its issuer (``None`` for a bare keyring)."""
+
+    key: IssuerKey
+    issuer: TrustedIssuer | None
+
+
+@dataclass(frozen=True, slots=True)
+class TrustList:
+    """A root-signed list of trusted issuers (spec §15.2)."""
+
+    sequence: int
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+    issuers: tuple[TrustedIssuer, ...]
+    root_kids: frozenset[bytes] = frozenset()
+
+    def lookup(self, kid: bytes) -> TrustedKey | None:
+        """The issuer key with this kid, or ``None``."""
+        for issuer in self.issuers:
+            for key in issuer.keys:
+                if key.kid == kid:
+                    return TrustedKey(key, issuer)
+        return None
+
+    def is_root(self, kid: bytes) -> bool:
+        """Whether ``kid`` is one of the root keys this list was loaded with."""
+        return kid in self.root_kids
+
+    def issuer(self, issuer_id: str) -> TrustedIssuer | None:
+        """The issuer with this id, or ``None``."""
+        return next((i for i in self.issuers if i.id == issuer_id), None)
+
+    # -- editing (pure: each returns a new list) -------------------------------
+
+    def with_issuer(self, issuer: TrustedIssuer) -> TrustList:
+        """This list with ``issuer`` added, or replacing the issuer with the same id."""
+        others = tuple(i for i in self.issuers if i.id != issuer.id)
+        return replace(self, issuers=(*others, issuer))
+
+    def with_key(self, issuer_id: str, key: IssuerKey) -> TrustList:
+        """This list with ``key`` added to (or replaced in) issuer ``issuer_id``."""
+        issuer = self._require(issuer_id)
+        found = self.lookup(key.kid)
+        if found is not None and found.issuer is not None and found.issuer.id != issuer_id:
+            raise UsageError(f"kid {key.kid.hex()} already belongs to issuer {found.issuer.id}")
+        keys = tuple(k for k in issuer.keys if k.kid != key.kid)
+        return self.with_issuer(replace(issuer, keys=(*keys, key)))
+
+    def with_key_state(self, kid: bytes, state: KeyState, *, at: dt.datetime | None = None) -> TrustList:
+        """This list with key ``kid`` moved to ``state``; retiring closes its window at ``at``."""
+        found = self.lookup(kid)
+        if found is None or found.issuer is None:
+            raise UsageError(f"no key with kid {kid.hex()} in the trust list")
+        key = replace(found.key, state=state)
+        if state is KeyState.RETIRED:
+            if at is None:
+                raise UsageError("retiring a key needs the time its issuing window closes")
+            key = replace(key, valid_until=at if key.valid_until is None else min(at, key.valid_until))
+        return self.with_key(found.issuer.id, key)
+
+    def _require(self, issuer_id: str) -> TrustedIssuer:
+        issuer = self.issuer(issuer_id)
+        if issuer is None:
+            raise UsageError(f"no issuer {issuer_id!r} in the trust list")
+        return issuer
+
+    # -- wire form ---------------------------------------------------------------
+
+    def sign(self, root_key: Ed25519PrivateKey) -> bytes:
+        """The signed trust list document (spec §15.2); refuses a root key listed as an issuer key."""
+        if self.lookup(kid_of(root_key)) is not None:
+            raise UsageError("the root key is listed as an issuer key; roles never mix")
+        return sign_document(_encode(self), root_key, typ=DocumentType.TRUST_LIST)
+
+    @classmethod
+    def load(
+        cls,
+        data: bytes,
+        roots: Iterable[Ed25519PublicKey],
+        *,
+        now: dt.datetime,
+        min_sequence: int = 0,
+        leeway: int = 300,
+    ) -> TrustList:
+        """Verify and decode a trust list; raise :class:`DocumentError` (spec §15.2, §15.5)."""
+        pinned = {kid_of(r): r for r in roots}
+        opened = open_document(
+            data, typ=DocumentType.TRUST_LIST, max_bytes=MAX_TRUST_LIST_BYTES, max_items=200_000, max_depth=5
+        )
+        trust = replace(_decode(opened.claims), root_kids=frozenset(pinned))
+        root = pinned.get(opened.kid)
+        if root is None:
+            listed = trust.lookup(opened.kid) is not None
+            reason = DocumentReason.ROLE_MISMATCH if listed else DocumentReason.UNKNOWN_KEY
+            raise DocumentError(reason, f"signed by kid {opened.kid.hex()}, which is not a pinned root key")
+        opened.check_signature(root)
+        _check_roles(trust, pinned)
+        check_window(trust.issued_at, trust.expires_at, now=now, leeway=leeway)
+        if trust.sequence < min_sequence:
+            raise DocumentError(
+                DocumentReason.ROLLBACK, f"sequence {trust.sequence} is older than the held {min_sequence}"
+            )
+        return trust
+
+
+def _check_roles(trust: TrustList, pinned: Mapping[bytes, Ed25519PublicKey]) -> None:
+    kids = [k.kid for i in trust.issuers for k in i.keys]
+    clash = next((k for k in kids if k in pinned), None)
+    if clash is not None:
+        raise DocumentError(
+            DocumentReason.ROLE_MISMATCH, f"root key {clash.hex()} is listed as an issuer key"
+        )
+
+
+def _encode(trust: TrustList) -> dict[int, Any]:
+    return {
+        TrustListClaim.IAT: seconds(trust.issued_at),
+        TrustListClaim.EXP: seconds(trust.expires_at),
+        TrustListClaim.SEQUENCE: trust.sequence,
+        TrustListClaim.ISSUERS: [_encode_issuer(i) for i in trust.issuers],
+    }
+
+
+def _encode_issuer(issuer: TrustedIssuer) -> dict[int, Any]:
+    return {
+        IssuerLabel.ID: issuer.id,
+        IssuerLabel.NAME: issuer.name,
+        IssuerLabel.REGIONS: list(issuer.regions),
+        IssuerLabel.KEYS: [_encode_key(k) for k in issuer.keys],
+    }
+
+
+def _encode_key(key: IssuerKey) -> dict[int, Any]:
+    out: dict[int, Any] = {
+        KeyLabel.KID: key.kid,
+        KeyLabel.PUBLIC_KEY: key.public_key,
+        KeyLabel.STATE: _STATES.index(key.state.value),
+        KeyLabel.VALID_FROM: seconds(key.valid_from),
+    }
+    if key.valid_until is not None:
+        out[KeyLabel.VALID_UNTIL] = seconds(key.valid_until)
+    return out
+
+
+def _field(entry: Mapping[Any, Any], label: int, kind: type, where: str) -> Any:
+    value = entry.get(label)
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise bad(f"{where} (label {label}) must be a {kind.__name__}")
+    return value
+
+
+def _decode(claims: Mapping[Any, Any]) -> TrustList:
+    _only(claims, TrustListClaim, "trust list")
+    issued = moment(claims, TrustListClaim.IAT, "iat")
+    expires = moment(claims, TrustListClaim.EXP, "exp")
+    assert issued is not None and expires is not None
+    sequence = _field(claims, TrustListClaim.SEQUENCE, int, "sequence")
+    issuers = _field(claims, TrustListClaim.ISSUERS, list, "issuers")
+    decoded = tuple(_decode_issuer(e, f"issuers[{n}]") for n, e in enumerate(issuers))
+    ids = [i.id for i in decoded]
+    if len(set(ids)) != len(ids):
+        raise bad("two issuers share an id")
+    kids = [k.kid for i in decoded for k in i.keys]
+    if len(set(kids)) != len(kids):
+        raise bad("two issuer keys share a kid (spec §8.2: collisions are refused)")
+    return TrustList(sequence, issued, expires, decoded)
+
+
+def _only(entry: Mapping[Any, Any], labels: Iterable[int], where: str) -> None:
+    if not isinstance(entry, Mapping):
+        raise bad(f"{where} must be a map")
+    extra = set(entry) - set(labels)
+    if extra:
+        raise bad(f"{where}: unknown label {sorted(extra, key=repr)[0]!r}")
+
+
+def _decode_issuer(entry: Any, where: str) -> TrustedIssuer:
+    _only(entry, IssuerLabel, where)
+    regions = _field(entry, IssuerLabel.REGIONS, list, f"{where}.regions")
+    keys = _field(entry, IssuerLabel.KEYS, list, f"{where}.keys")
+    try:
+        return TrustedIssuer(
+            id=_field(entry, IssuerLabel.ID, str, f"{where}.id"),
+            name=_field(entry, IssuerLabel.NAME, str, f"{where}.name"),
+            regions=tuple(regions),
+            keys=tuple(_decode_key(k, f"{where}.keys[{n}]") for n, k in enumerate(keys)),
+        )
+    except UsageError as exc:
+        raise bad(f"{where}: {exc}") from None
+
+
+def _decode_key(entry: Any, where: str) -> IssuerKey:
+    _only(entry, KeyLabel, where)
+    raw = _field(entry, KeyLabel.PUBLIC_KEY, bytes, f"{where}.public_key")
+    state = _field(entry, KeyLabel.STATE, int, f"{where}.state")
+    if not 0 <= state < len(_STATES):
+        raise bad(f"{where}.state (label {KeyLabel.STATE}) must be 0, 1 or 2")
+    try:
+        key = IssuerKey(
+            public_key=raw,
+            valid_from=moment(entry, KeyLabel.VALID_FROM, f"{where}.valid_from"),  # type: ignore[arg-type]
+            valid_until=moment(entry, KeyLabel.VALID_UNTIL, f"{where}.valid_until", required=False),
+            state=KeyState(_STATES[state]),
+        )
+    except UsageError as exc:
+        raise bad(f"{where}: {exc}") from None
+    if _field(entry, KeyLabel.KID, bytes, f"{where}.kid") != key.kid:
+        raise bad(
+            f"{where}.kid (label {KeyLabel.KID}) is not SHA-256 of the public key, truncated to 8 bytes"
+        )
+    return key
+
+
+def bare_issuer_key(key: Ed25519PublicKey) -> IssuerKey:
+    """An always-active, unscoped issuer key, for a bare :class:`~anxinma.Keyring`."""
+    return IssuerKey(public_key=raw_public_key(key), valid_from=dt.datetime.min.replace(tzinfo=dt.UTC))
