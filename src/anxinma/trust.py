@@ -41,7 +41,15 @@ from .errors import UsageError
 from .keys import kid_of, raw_public_key
 from .registry import DocumentType, IssuerLabel, KeyLabel, TrustListClaim
 
-__all__ = ["IssuerKey", "KeyState", "TrustList", "TrustedIssuer", "TrustedKey"]
+__all__ = [
+    "IssuerKey",
+    "KeyState",
+    "TrustList",
+    "TrustedIssuer",
+    "TrustedKey",
+    "trust_from_source",
+    "trust_source",
+]
 
 MAX_TRUST_LIST_BYTES = 1 << 20
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,31}\Z")
@@ -323,3 +331,53 @@ def _decode_key(entry: Any, where: str) -> IssuerKey:
 def bare_issuer_key(key: Ed25519PublicKey) -> IssuerKey:
     """An always-active, unscoped issuer key, for a bare :class:`~anxinma.Keyring`."""
     return IssuerKey(public_key=raw_public_key(key), valid_from=dt.datetime.min.replace(tzinfo=dt.UTC))
+
+
+def trust_source(trust: TrustList) -> dict[str, Any]:
+    """The editable JSON form of a trust list (no signature, no iat/exp; spec §15.2.1)."""
+    return {"sequence": trust.sequence, "issuers": [_issuer_source(i) for i in trust.issuers]}
+
+
+def _issuer_source(issuer: TrustedIssuer) -> dict[str, Any]:
+    return {
+        "id": issuer.id,
+        "name": issuer.name,
+        "regions": list(issuer.regions),
+        "keys": [
+            {
+                "kid": k.kid.hex(),
+                "public_key": k.public_key.hex(),
+                "state": k.state.value,
+                "valid_from": k.valid_from.isoformat(),
+                "valid_until": None if k.valid_until is None else k.valid_until.isoformat(),
+            }
+            for k in issuer.keys
+        ],
+    }
+
+
+def trust_from_source(
+    source: Mapping[str, Any], *, issued_at: dt.datetime, expires_at: dt.datetime
+) -> TrustList:
+    """A trust list from its JSON form; raise :class:`UsageError` naming the bad entry."""
+    try:
+        issuers = tuple(_issuer_from_source(i) for i in source["issuers"])
+        sequence = source["sequence"]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UsageError(f"trust list source: {exc!r}") from None
+    if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 0:
+        raise UsageError("trust list source: sequence must be a non-negative integer")
+    return TrustList(sequence, issued_at, expires_at, issuers)
+
+
+def _issuer_from_source(entry: Mapping[str, Any]) -> TrustedIssuer:
+    keys = tuple(
+        IssuerKey(
+            public_key=bytes.fromhex(k["public_key"]),
+            valid_from=dt.datetime.fromisoformat(k["valid_from"]),
+            valid_until=None if k.get("valid_until") is None else dt.datetime.fromisoformat(k["valid_until"]),
+            state=KeyState(k.get("state", "active")),
+        )
+        for k in entry["keys"]
+    )
+    return TrustedIssuer(id=entry["id"], name=entry["name"], regions=tuple(entry["regions"]), keys=keys)
