@@ -26,11 +26,16 @@ def trust_list(*keys: anxinma.IssuerKey, sequence: int = 1, issued: dt.datetime 
         id="hz", name="杭州市家政服务中心", regions=("3301",), keys=(issuer_key(OTHER),)
     )
     return anxinma.TrustList(
-        sequence=sequence, issued_at=issued, expires_at=issued + dt.timedelta(days=365), issuers=(ningbo, hangzhou)
+        sequence=sequence,
+        issued_at=issued,
+        expires_at=issued + dt.timedelta(days=365),
+        issuers=(ningbo, hangzhou),
     )
 
 
-def load(trust: anxinma.TrustList, *, now: dt.datetime, signer: Ed25519PrivateKey = ROOT) -> anxinma.TrustList:
+def load(
+    trust: anxinma.TrustList, *, now: dt.datetime, signer: Ed25519PrivateKey = ROOT
+) -> anxinma.TrustList:
     return anxinma.TrustList.load(trust.sign(signer), [ROOT.public_key()], now=now)
 
 

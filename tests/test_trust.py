@@ -9,7 +9,6 @@ import pytest
 
 import anxinma
 from anxinma import Color, DocumentError, DocumentReason, KeyState, Reason
-
 from anxinma.document import sign_document
 from anxinma.registry import DocumentType
 from anxinma.trust import _encode
@@ -28,14 +27,18 @@ def test_rotation_story() -> None:
     old_code = anxinma.issue(WORKER, KEY_A, now=T0 + 10 * DAY)
     assert anxinma.verify(old_code, load(stage1, now=T0 + 11 * DAY), now=T0 + 11 * DAY).ok
 
-    stage2 = dataclasses.replace(stage1.with_key("nb", issuer_key(KEY_B, valid_from=T0 + 20 * DAY)), sequence=2)
+    stage2 = dataclasses.replace(
+        stage1.with_key("nb", issuer_key(KEY_B, valid_from=T0 + 20 * DAY)), sequence=2
+    )
     overlap = load(stage2, now=T0 + 21 * DAY)
     b_code = anxinma.issue(WORKER, KEY_B, now=T0 + 21 * DAY)
     assert anxinma.verify(old_code, overlap, now=T0 + 22 * DAY).ok  # both keys valid during the overlap
     assert anxinma.verify(b_code, overlap, now=T0 + 22 * DAY).ok
 
     retired_at = T0 + 30 * DAY
-    stage3 = dataclasses.replace(stage2.with_key_state(KEY_A_KID, KeyState.RETIRED, at=retired_at), sequence=3)
+    stage3 = dataclasses.replace(
+        stage2.with_key_state(KEY_A_KID, KeyState.RETIRED, at=retired_at), sequence=3
+    )
     after = load(stage3, now=T0 + 40 * DAY)
     assert anxinma.verify(old_code, after, now=T0 + 40 * DAY).ok  # issued before retirement: green
     late_a = anxinma.issue(WORKER, KEY_A, now=T0 + 31 * DAY)  # A signs after its window closed
@@ -105,7 +108,9 @@ def test_rollback_is_refused() -> None:
     newer = trust_list(issuer_key(KEY_A), sequence=7).sign(ROOT)
     older = trust_list(issuer_key(KEY_A), sequence=6).sign(ROOT)
     held = anxinma.TrustList.load(newer, [ROOT.public_key()], now=T0)
-    assert anxinma.TrustList.load(newer, [ROOT.public_key()], now=T0, min_sequence=held.sequence).sequence == 7
+    assert (
+        anxinma.TrustList.load(newer, [ROOT.public_key()], now=T0, min_sequence=held.sequence).sequence == 7
+    )
     with pytest.raises(DocumentError) as info:
         anxinma.TrustList.load(older, [ROOT.public_key()], now=T0, min_sequence=held.sequence)
     assert info.value.reason is DocumentReason.ROLLBACK
