@@ -39,6 +39,7 @@ _CARD_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _USCC_RADICES = (31, 31) + (10,) * 6 + (31,) * 9
 _USCC_BYTES = 10
 _ALL_SERVICES = (1 << len(Service)) - 1
+_SERVICE_BITS = tuple((s, s.bit) for s in Service)
 _REQUIRED = (
     *(Claim.IAT, Claim.EXP, Claim.NAME, Claim.CARD_NO),
     *(Claim.ENTERPRISE, Claim.REGION, Claim.IDENTITY, Claim.SERVICES),
@@ -230,7 +231,7 @@ def _uscc(claims: Mapping[int, Any]) -> str:
 
 def _services(claims: Mapping[int, Any]) -> frozenset[Service]:
     mask = _uint(claims, Claim.SERVICES, _ALL_SERVICES)
-    return frozenset(s for s in Service if mask & s.bit)
+    return frozenset(s for s, bit in _SERVICE_BITS if mask & bit)
 
 
 def _background(claims: Mapping[int, Any], word: int) -> BackgroundCheck | None:

@@ -62,16 +62,49 @@ def protected_header(kid: bytes, typ: str | None = None) -> bytes:
     return cbor.encode(header)
 
 
+def _bstr(data: bytes) -> bytes:
+    """``data`` as a CBOR byte string with its shortest head (RFC 8949 §3.1, §4.2.1)."""
+    n = len(data)
+    if n < 24:
+        head = bytes([0x40 | n])
+    elif n < 0x100:
+        head = bytes([0x58, n])
+    elif n < 0x10000:
+        head = b"\x59" + n.to_bytes(2, "big")
+    else:
+        head = b"\x5a" + n.to_bytes(4, "big")
+    return head + data
+
+
+# ``["Signature1", ... ]``: array(4), text(10) "Signature1" (RFC 9052 §4.4).
+_TBS_PREFIX = b"\x84\x6aSignature1"
+
+
 def sig_structure(protected: bytes, payload: bytes) -> bytes:
-    """The ToBeSigned bytes: ``["Signature1", protected, h'', payload]`` (RFC 9052 §4.4)."""
-    return cbor.encode(["Signature1", protected, b"", payload])
+    """The ToBeSigned bytes: ``["Signature1", protected, h'', payload]`` (RFC 9052 §4.4).
+
+    Built directly (four definite-length items) rather than through a generic
+    encoder: this is on the hot path of both signing and verifying.
+    """
+    return _TBS_PREFIX + _bstr(protected) + b"\x40" + _bstr(payload)
 
 
-def sign1(payload: bytes, key: Ed25519PrivateKey, kid: bytes, *, typ: str | None = None) -> bytes:
-    """Sign ``payload`` and return the untagged COSE_Sign1 message (RFC 9052 §4.2)."""
-    protected = protected_header(kid, typ)
+def sign1(
+    payload: bytes,
+    key: Ed25519PrivateKey,
+    kid: bytes,
+    *,
+    typ: str | None = None,
+    protected: bytes | None = None,
+) -> bytes:
+    """Sign ``payload`` and return the untagged COSE_Sign1 message (RFC 9052 §4.2).
+
+    ``protected`` may carry the already-encoded protected header (an issuer caches it).
+    """
+    if protected is None:
+        protected = protected_header(kid, typ)
     signature = key.sign(sig_structure(protected, payload))
-    return cbor.encode([protected, {}, payload, signature])
+    return b"\x84" + _bstr(protected) + b"\xa0" + _bstr(payload) + _bstr(signature)
 
 
 def parse_sign1(message: bytes, *, typ: str | None = None) -> Sign1:

@@ -17,6 +17,7 @@ short English reason when it is not, so that callers can attach the field name.
 from __future__ import annotations
 
 import datetime as dt
+from operator import mul
 
 __all__ = [
     "PROVINCES",
@@ -54,8 +55,9 @@ def region_problem(code: str) -> str | None:
 
 def id_check_char(first17: str) -> str:
     """The GB 11643 check character of the first 17 digits (ISO 7064 MOD 11-2)."""
-    total = sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11]
+    if len(first17) != 17:
+        raise ValueError("17 digits expected")
+    return _ID_CHECK[sum(map(mul, map(int, first17), _ID_WEIGHTS)) % 11]
 
 
 def id_number_problem(number: str) -> str | None:
@@ -78,8 +80,9 @@ def id_number_problem(number: str) -> str | None:
 
 def uscc_check_char(first17: str) -> str:
     """The GB 32100 check character of the first 17 USCC characters (MOD 31)."""
-    total = sum(_USCC_VALUE[c] * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
-    return USCC_ALPHABET[-total % 31]
+    if len(first17) != 17:
+        raise ValueError("17 characters expected")
+    return USCC_ALPHABET[-sum(map(mul, map(_USCC_VALUE.__getitem__, first17), _USCC_WEIGHTS)) % 31]
 
 
 def uscc_problem(code: str) -> str | None:

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from . import cbor
 from .claims import to_claims
-from .cose import sign1
+from .cose import protected_header, sign1
 from .errors import CredentialTooLargeError, RecordError, UsageError
 from .idcheck import id_hint
 from .keys import kid_of
@@ -90,17 +90,18 @@ def _check_not_future(worker: Worker, now: dt.datetime) -> None:
 class Issuer:
     """Signs credentials with one Ed25519 private key (RFC 9053 §2.2)."""
 
-    __slots__ = ("_key", "kid")
+    __slots__ = ("_key", "_protected", "kid")
 
     def __init__(self, key: Ed25519PrivateKey) -> None:
         if not isinstance(key, Ed25519PrivateKey):
             raise UsageError(f"an issuer key must be an Ed25519 private key, not {type(key).__name__}")
         self._key = key
         self.kid = kid_of(key)
+        self._protected = protected_header(self.kid)
 
     def sign(self, cred: Credential) -> bytes:
         """The COSE_Sign1 bytes of ``cred``; refuse one too large for the QR budget."""
-        message = sign1(cbor.encode(to_claims(cred)), self._key, self.kid)
+        message = sign1(cbor.encode(to_claims(cred)), self._key, self.kid, protected=self._protected)
         if len(message) > MAX_MESSAGE_BYTES:
             raise CredentialTooLargeError(
                 f"the signed credential is {len(message)} bytes; at most {MAX_MESSAGE_BYTES} fit a "

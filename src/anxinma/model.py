@@ -59,7 +59,7 @@ class Service(StrEnum):
     @property
     def bit(self) -> int:
         """This service's bit in the services claim."""
-        return 1 << list(Service).index(self)
+        return _SERVICE_BITS[self]
 
     @property
     def label_zh(self) -> str:
@@ -67,6 +67,7 @@ class Service(StrEnum):
         return _SERVICE_ZH[self]
 
 
+_SERVICE_BITS = {service: 1 << n for n, service in enumerate(Service)}
 _SERVICE_ZH = {
     Service.HOUSEKEEPING: "家务服务",
     Service.INFANT_CARE: "育婴服务",
