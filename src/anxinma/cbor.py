@@ -76,6 +76,19 @@ class _Reader:
         self.items_left -= 1
         if self.items_left < 0:
             raise CborError(self.pos, "too many data items")
+        pos = self.pos
+        if pos < len(self.data):  # fast path: one-byte integers (most labels and small values)
+            ib = self.data[pos]
+            if ib < 0x18:
+                self.pos = pos + 1
+                return ib
+            if 0x20 <= ib < 0x38:
+                self.pos = pos + 1
+                return 0x1F - ib
+        return self.other(depth)
+
+    def other(self, depth: int) -> Any:
+        """Any item but a one-byte integer."""
         major, arg, start = self.head()
         if major == 0:
             return arg

@@ -130,14 +130,15 @@ class TrustList:
     expires_at: dt.datetime
     issuers: tuple[TrustedIssuer, ...]
     root_kids: frozenset[bytes] = frozenset()
+    _index: dict[bytes, TrustedKey] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index = {k.kid: TrustedKey(k, i) for i in self.issuers for k in i.keys}
+        object.__setattr__(self, "_index", index)
 
     def lookup(self, kid: bytes) -> TrustedKey | None:
         """The issuer key with this kid, or ``None``."""
-        for issuer in self.issuers:
-            for key in issuer.keys:
-                if key.kid == kid:
-                    return TrustedKey(key, issuer)
-        return None
+        return self._index.get(kid)
 
     def is_root(self, kid: bytes) -> bool:
         """Whether ``kid`` is one of the root keys this list was loaded with."""

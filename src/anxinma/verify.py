@@ -155,10 +155,11 @@ class Keyring:
     trying both).  The trust-list issue extends trust with states and scopes.
     """
 
-    __slots__ = ("_keys",)
+    __slots__ = ("_found", "_keys")
 
     def __init__(self, keys: Iterable[Ed25519PublicKey]) -> None:
         self._keys: dict[bytes, Ed25519PublicKey] = {}
+        self._found: dict[bytes, TrustedKey] = {}
         for key in keys:
             if not isinstance(key, Ed25519PublicKey):
                 raise UsageError(f"Keyring takes Ed25519 public keys, not {type(key).__name__}")
@@ -166,6 +167,7 @@ class Keyring:
             if kid in self._keys:
                 raise UsageError(f"two trusted keys share kid {kid.hex()}")
             self._keys[kid] = key
+            self._found[kid] = TrustedKey(bare_issuer_key(key), None)
 
     def get(self, kid: bytes) -> Ed25519PublicKey | None:
         """The key with this kid, or ``None``."""
@@ -173,8 +175,7 @@ class Keyring:
 
     def lookup(self, kid: bytes) -> TrustedKey | None:
         """The key with this kid as an always-active, unscoped issuer key."""
-        key = self._keys.get(kid)
-        return None if key is None else TrustedKey(bare_issuer_key(key), None)
+        return self._found.get(kid)
 
     def is_root(self, kid: bytes) -> bool:
         """A bare keyring knows no root keys."""
