@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import cbor2
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from anxinma import cbor
@@ -131,3 +131,43 @@ def test_arbitrary_bytes_decode_or_raise_cborerror(data: bytes) -> None:
 @given(values)
 def test_our_encoder_is_rfc8949_deterministic_for_one_byte_keys(value: object) -> None:
     assert cbor.encode(value) == reference_encode(value)
+
+
+def _strict_only(data: bytes, **limits: int) -> object:
+    reader = cbor._Reader(data, limits.get("max_depth", 4), limits.get("max_items", 64))
+    value = reader.item(0)
+    if reader.pos != len(data):
+        raise CborError(reader.pos, "trailing")
+    return value
+
+
+def _outcome(fn: object, data: bytes) -> tuple[str, object]:
+    try:
+        return ("ok", fn(data))  # type: ignore[operator]
+    except CborError:
+        return ("error", None)
+
+
+@settings(max_examples=400)
+@given(st.one_of(st.binary(max_size=80), values.map(cbor.encode), values.map(cbor2.dumps)))
+def test_fast_path_accepts_exactly_what_the_strict_reader_accepts(data: bytes) -> None:
+    fast, strict = _outcome(cbor.decode, data), _outcome(_strict_only, data)
+    assert fast[0] == strict[0]
+    assert fast[1] == strict[1]
+    if fast[0] == "ok":
+        assert type(fast[1]) is type(strict[1])
+
+
+@pytest.mark.parametrize(
+    "hex_bytes",
+    [
+        "c249010000000000000000",  # bignum 2**64 (tag 2): cbor2 reads an int; we refuse tags
+        "a2201818 01".replace(" ", "") + "00",  # {-1: 24, 1: 0}: unsorted under §4.2.1
+        "a22000181800",  # {-1: 0, 24: 0}: cbor2's length-first order, not bytewise
+        "c074323032362d31312d32375431303a30303a30305a",  # tag 0 date string
+        "d9010283010203",  # tag 258 set
+    ],
+)
+def test_fast_path_never_widens_acceptance(hex_bytes: str) -> None:
+    data = bytes.fromhex(hex_bytes)
+    assert _outcome(cbor.decode, data) == _outcome(_strict_only, data)

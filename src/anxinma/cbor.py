@@ -32,12 +32,69 @@ def encode(value: object) -> bytes:
 
 
 def decode(data: bytes, *, max_depth: int = 4, max_items: int = 64) -> Any:
-    """Decode one strict deterministic CBOR item that spans all of ``data``."""
+    """Decode one strict deterministic CBOR item that spans all of ``data``.
+
+    Fast path: cbor2's C decoder, accepted only when the value is made of the
+    plain types, every map key has a one-byte head (where cbor2's canonical
+    order and RFC 8949 §4.2.1 coincide), the limits hold, and re-encoding gives
+    back exactly ``data``; then the strict reader would return the same value
+    (a property test checks this).  Anything else goes to the strict reader,
+    which accepts or names the byte at fault.
+    """
+    value = _fast(data, max_depth, max_items)
+    if value is not _MISS:
+        return value
     reader = _Reader(data, max_depth, max_items)
     value = reader.item(0)
     if reader.pos != len(data):
         raise CborError(reader.pos, f"{len(data) - reader.pos} trailing byte(s) after the item")
     return value
+
+
+_MISS = object()
+_INT_MIN, _INT_MAX = -(2**64), 2**64 - 1
+
+
+def _fast(data: bytes, max_depth: int, max_items: int) -> Any:
+    try:
+        value = cbor2.loads(data, max_depth=max_depth + 1, allow_indefinite=False, allow_duplicate_keys=False)
+    except Exception:  # anything cbor2 refuses is judged by the strict reader
+        return _MISS
+    budget = [max_items]
+    if not _plain(value, 0, max_depth, budget):
+        return _MISS
+    try:
+        same = cbor2.dumps(value, canonical=True) == data
+    except Exception:  # e.g. a value cbor2 cannot re-encode
+        return _MISS
+    return value if same else _MISS
+
+
+def _plain(value: Any, depth: int, max_depth: int, budget: list[int]) -> bool:
+    budget[0] -= 1
+    if budget[0] < 0:
+        return False
+    kind = type(value)
+    if kind is int:
+        return _INT_MIN <= value <= _INT_MAX
+    if kind in (bytes, str, bool) or value is None:
+        return True
+    if kind is list:
+        return depth < max_depth and all(_plain(v, depth + 1, max_depth, budget) for v in value)
+    if kind is dict:
+        return depth < max_depth and all(
+            _short_key(k)
+            and _plain(k, depth + 1, max_depth, budget)
+            and _plain(v, depth + 1, max_depth, budget)
+            for k, v in value.items()
+        )
+    return False
+
+
+def _short_key(key: Any) -> bool:
+    if type(key) is int:
+        return -24 <= key <= 23
+    return type(key) is str and len(key.encode()) < 24
 
 
 class _Reader:
