@@ -66,8 +66,9 @@ def id_number_problem(number: str) -> str | None:
         return "must be 18 characters"
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         return "must be 17 digits and a check character 0-9 or X"
-    if int(number[:2]) not in PROVINCES:
-        return f"{number[:2]} is not a GB/T 2260 province code"
+    region = region_problem(number[:6])
+    if region is not None:
+        return f"region digits {number[:6]}: {region}"
     try:
         dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:

@@ -18,7 +18,7 @@ from .cose import protected_header, sign1
 from .errors import CredentialTooLargeError, RecordError, UsageError
 from .idcheck import id_hint
 from .keys import kid_of
-from .model import Credential, StatusRef, Worker
+from .model import CST, Credential, StatusRef, Worker
 from .registry import Claim
 from .transport import MAX_MESSAGE_BYTES, to_text
 
@@ -79,7 +79,7 @@ _PROFILE_FIELDS = [
 
 def _check_not_future(worker: Worker, now: dt.datetime) -> None:
     bg = worker.background_check
-    if bg is not None and bg.checked_on > now.date() + dt.timedelta(days=1):
+    if bg is not None and bg.checked_on > now.astimezone(CST).date():
         raise RecordError(
             "background_check.checked_on",
             f"{bg.checked_on} is in the future",

@@ -5,8 +5,10 @@ in alphanumeric mode at 5.5 bits per character.  No compression: a 170-byte
 payload that is 40 % signature gains nothing from zlib (spec §9.2).
 
 Size caps (spec §7.3): a credential is at most :data:`MAX_MESSAGE_BYTES` bytes,
-the most a version 11 QR symbol holds at error level M after the prefix; longer
-text is refused before any decoding.
+which a version 11 QR symbol at error level M holds after the prefix with two
+bytes to spare; longer text is refused before any decoding (after the prefix
+check, so an oversized code of another version still reads as
+``unsupported_version``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from .errors import AnxinmaError
 __all__ = ["MAX_MESSAGE_BYTES", "MAX_TEXT_CHARS", "PREFIX", "TransportError", "from_text", "to_text"]
 
 PREFIX = "AXM1:"
-#: Bytes a version 11-M symbol holds after the prefix (362 alphanumeric characters).
+#: The issuance cap (spec §7.3): a version 11-M symbol holds 366 alphanumeric
+#: characters, 361 after the prefix, i.e. 240 bytes of base45; the cap is kept
+#: 2 bytes below that, so every issued code fits 11-M with room to spare.
 MAX_MESSAGE_BYTES = 238
 MAX_TEXT_CHARS = len(PREFIX) + 357
 
@@ -44,10 +48,10 @@ def from_text(text: str) -> bytes:
     space is a base45 digit (RFC 9285 §4), so a code may legitimately end in
     one; callers that read lines remove the line ending themselves.
     """
+    if not text.startswith(PREFIX):
+        raise TransportError(*_prefix_problem(text[:16]))
     if len(text) > MAX_TEXT_CHARS:
         raise TransportError("malformed", f"text is {len(text)} characters; the limit is {MAX_TEXT_CHARS}")
-    if not text.startswith(PREFIX):
-        raise TransportError(*_prefix_problem(text))
     try:
         return b45decode(text[len(PREFIX) :])
     except AnxinmaError as exc:
