@@ -948,7 +948,7 @@ DIRECTORY = Directory(
     issued_at=LIST_ISSUED,
     expires_at=LIST_ISSUED + dt.timedelta(days=365),
     enterprises=(
-        Enterprise("91330203MA2H123450", "宁波欣佳源家政服务有限公司", "海曙区", "330203"),
+        Enterprise("91330203MA2H123450", "宁波市海曙大众社区服务有限公司", "海曙区", "330203"),
         Enterprise(
             "91330213MA2J4K5L6" + uscc_check_char("91330213MA2J4K5L6"),
             "浙江捷达物业服务有限公司",

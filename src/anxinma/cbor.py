@@ -76,7 +76,7 @@ def _plain(value: Any, depth: int, max_depth: int, budget: list[int]) -> bool:
         return False
     kind = type(value)
     if kind is int:
-        return _INT_MIN <= value <= _INT_MAX
+        return bool(_INT_MIN <= value <= _INT_MAX)
     if kind in (bytes, str, bool) or value is None:
         return True
     if kind is list:

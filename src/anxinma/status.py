@@ -46,7 +46,7 @@ BITS = 2
 MIN_SIZE = 1 << 17
 MAX_SIZE = 1 << 24
 MAX_TOKEN_BYTES = 8 << 20
-_URI = re.compile(r"urn:anxinma:status:([a-z0-9][a-z0-9-]{0,31}):(\d{1,3})\Z")
+_URI = re.compile(r"urn:anxinma:status:([a-z0-9][a-z0-9-]{0,31}):(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\Z")
 
 
 class Status(IntEnum):
@@ -137,6 +137,15 @@ class StatusListToken:
     statuses: StatusList
     ttl: int | None = None
     kid: bytes = b""
+
+    def __post_init__(self) -> None:
+        if not _URI.match(status_uri(self.issuer_id, self.list_id)):
+            raise UsageError(
+                f"issuer id {self.issuer_id!r} / list id {self.list_id!r}: ids are 1..32 of a-z, 0-9, '-' "
+                "and 0..255"
+            )
+        if not isinstance(self.statuses, StatusList):
+            raise UsageError("statuses must be a StatusList")
 
     @property
     def uri(self) -> str:

@@ -169,6 +169,8 @@ class TrustList:
         found = self.lookup(kid)
         if found is None or found.issuer is None:
             raise UsageError(f"no key with kid {kid.hex()} in the trust list")
+        if found.key.state is KeyState.COMPROMISED and state is not KeyState.COMPROMISED:
+            raise UsageError(f"key {kid.hex()} is compromised; that is final (spec §15.3)")
         key = replace(found.key, state=state)
         if state is KeyState.RETIRED:
             if at is None:
@@ -361,24 +363,47 @@ def trust_from_source(
     source: Mapping[str, Any], *, issued_at: dt.datetime, expires_at: dt.datetime
 ) -> TrustList:
     """A trust list from its JSON form; raise :class:`UsageError` naming the bad entry."""
-    try:
-        issuers = tuple(_issuer_from_source(i) for i in source["issuers"])
-        sequence = source["sequence"]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise UsageError(f"trust list source: {exc!r}") from None
+    if not isinstance(source, Mapping) or not isinstance(source.get("issuers"), list):
+        raise UsageError("trust list source: an object with an 'issuers' array is expected")
+    sequence = source.get("sequence")
     if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 0:
         raise UsageError("trust list source: sequence must be a non-negative integer")
+    issuers = tuple(_issuer_from_source(i, f"issuers[{n}]") for n, i in enumerate(source["issuers"]))
+    if len({i.id for i in issuers}) != len(issuers):
+        raise UsageError("trust list source: two issuers share an id")
+    kids = [k.kid for i in issuers for k in i.keys]
+    if len(set(kids)) != len(kids):
+        raise UsageError("trust list source: two keys share a kid")
     return TrustList(sequence, issued_at, expires_at, issuers)
 
 
-def _issuer_from_source(entry: Mapping[str, Any]) -> TrustedIssuer:
-    keys = tuple(
-        IssuerKey(
-            public_key=bytes.fromhex(k["public_key"]),
-            valid_from=dt.datetime.fromisoformat(k["valid_from"]),
-            valid_until=None if k.get("valid_until") is None else dt.datetime.fromisoformat(k["valid_until"]),
-            state=KeyState(k.get("state", "active")),
+def _issuer_from_source(entry: object, where: str) -> TrustedIssuer:
+    if not isinstance(entry, Mapping) or not isinstance(entry.get("keys"), list):
+        raise UsageError(f"trust list source: {where} must be an object with a 'keys' array")
+    try:
+        keys = tuple(_key_from_source(k, f"{where}.keys[{n}]") for n, k in enumerate(entry["keys"]))
+        return TrustedIssuer(id=entry["id"], name=entry["name"], regions=tuple(entry["regions"]), keys=keys)
+    except (KeyError, TypeError) as exc:
+        raise UsageError(f"trust list source: {where}: missing or invalid {exc}") from None
+
+
+def _key_from_source(entry: object, where: str) -> IssuerKey:
+    if not isinstance(entry, Mapping):
+        raise UsageError(f"trust list source: {where} must be an object")
+    try:
+        until = entry.get("valid_until")
+        return IssuerKey(
+            public_key=bytes.fromhex(entry["public_key"]),
+            valid_from=_aware(entry["valid_from"], f"{where}.valid_from"),
+            valid_until=None if until is None else _aware(until, f"{where}.valid_until"),
+            state=KeyState(entry.get("state", "active")),
         )
-        for k in entry["keys"]
-    )
-    return TrustedIssuer(id=entry["id"], name=entry["name"], regions=tuple(entry["regions"]), keys=keys)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UsageError(f"trust list source: {where}: {exc}") from None
+
+
+def _aware(text: object, where: str) -> dt.datetime:
+    moment_ = dt.datetime.fromisoformat(str(text))
+    if moment_.tzinfo is None:
+        raise UsageError(f"trust list source: {where} {text!r} needs a UTC offset")
+    return moment_
