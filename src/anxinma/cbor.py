@@ -28,18 +28,27 @@ _SIMPLE = {20: False, 21: True, 22: None}
 
 def encode(value: object) -> bytes:
     """Encode ``value`` deterministically (RFC 8949 §4.2.1)."""
+    if type(value) is dict and all(
+        isinstance(k, int) and not isinstance(k, bool) and type(v) in _FLAT for k, v in value.items()
+    ):  # a flat int-keyed map (a claims set): sort it here, encode in order
+        return cbor2.dumps(dict(sorted(value.items(), key=_int_key_order)))
     return cbor2.dumps(value, canonical=True)
+
+
+def _int_key_order(item: tuple[int, Any]) -> int:
+    key = item[0]  # bytewise order of encodings: unsigned ascending, then negative by argument
+    return key if key >= 0 else (1 << 64) - 1 - key
 
 
 def decode(data: bytes, *, max_depth: int = 4, max_items: int = 64) -> Any:
     """Decode one strict deterministic CBOR item that spans all of ``data``.
 
-    Fast path: cbor2's C decoder, accepted only when the value is made of the
-    plain types, every map key has a one-byte head (where cbor2's canonical
-    order and RFC 8949 §4.2.1 coincide), the limits hold, and re-encoding gives
-    back exactly ``data``; then the strict reader would return the same value
-    (a property test checks this).  Anything else goes to the strict reader,
-    which accepts or names the byte at fault.
+    Fast path (claims sets and protected headers): when ``data`` is a flat map
+    of scalars whose keys are one-byte integers in RFC 8949 §4.2.1 order, within
+    the limits, cbor2's C decoder reads it and the result is accepted only if
+    re-encoding gives back exactly ``data``; the strict reader would then return
+    the same value (a property test checks this).  Anything else goes to the
+    strict reader, which accepts or names the byte at fault.
     """
     value = _fast(data, max_depth, max_items)
     if value is not _MISS:
@@ -55,46 +64,41 @@ _MISS = object()
 _INT_MIN, _INT_MAX = -(2**64), 2**64 - 1
 
 
+_SCALARS = frozenset({bytes, str, bool, type(None)})
+_FLAT = _SCALARS | {int}
+
+
 def _fast(data: bytes, max_depth: int, max_items: int) -> Any:
+    """A flat map of scalars with one-byte integer keys (a claims set, a protected
+    header), decoded by cbor2 and accepted only if re-encoding gives ``data`` back."""
+    if not data or not 0xA0 <= data[0] <= 0xB7 or max_depth < 1:
+        return _MISS
     try:
-        value = cbor2.loads(data, max_depth=max_depth + 1, allow_indefinite=False, allow_duplicate_keys=False)
+        value = cbor2.loads(data)
     except Exception:  # anything cbor2 refuses is judged by the strict reader
         return _MISS
-    budget = [max_items]
-    if not _plain(value, 0, max_depth, budget):
+    if type(value) is not dict or 2 * len(value) + 1 > max_items or not _flat(value):
         return _MISS
-    try:
-        same = cbor2.dumps(value, canonical=True) == data
-    except Exception:  # e.g. a value cbor2 cannot re-encode
-        return _MISS
-    return value if same else _MISS
+    return value if cbor2.dumps(value) == data else _MISS
 
 
-def _plain(value: Any, depth: int, max_depth: int, budget: list[int]) -> bool:
-    budget[0] -= 1
-    if budget[0] < 0:
-        return False
-    kind = type(value)
-    if kind is int:
-        return bool(_INT_MIN <= value <= _INT_MAX)
-    if kind in (bytes, str, bool) or value is None:
-        return True
-    if kind is list:
-        return depth < max_depth and all(_plain(v, depth + 1, max_depth, budget) for v in value)
-    if kind is dict:
-        return depth < max_depth and all(
-            _short_key(k)
-            and _plain(k, depth + 1, max_depth, budget)
-            and _plain(v, depth + 1, max_depth, budget)
-            for k, v in value.items()
-        )
-    return False
-
-
-def _short_key(key: Any) -> bool:
-    if type(key) is int:
-        return -24 <= key <= 23
-    return type(key) is str and len(key.encode()) < 24
+def _flat(value: dict[Any, Any]) -> bool:
+    """Keys are one-byte integers in RFC 8949 §4.2.1 order; values are scalars."""
+    last = -1
+    for key, item in value.items():
+        if type(key) is not int or not -24 <= key <= 23:
+            return False
+        head = key if key >= 0 else 0x1F - key  # the key's single encoded byte
+        if head <= last:
+            return False
+        last = head
+        kind = type(item)
+        if kind is int:
+            if not _INT_MIN <= item <= _INT_MAX:
+                return False
+        elif kind not in _SCALARS:
+            return False
+    return True
 
 
 class _Reader:

@@ -31,12 +31,12 @@ from .registry import Claim
 __all__ = ["from_claims", "to_claims"]
 
 _EPOCH = dt.date(1970, 1, 1)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
 _UTC = dt.UTC
 _VERIFIED_BIT = 1 << 10
 _FLAGGED_BIT = 1 << 11
 _CHECK_MASK = 0x3FF
 _CARD_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_USCC_RADICES = (31, 31) + (10,) * 6 + (31,) * 9
 _USCC_BYTES = 10
 _ALL_SERVICES = (1 << len(Service)) - 1
 _SERVICE_BITS = tuple((s, s.bit) for s in Service)
@@ -45,6 +45,8 @@ _REQUIRED = (
     *(Claim.ENTERPRISE, Claim.REGION, Claim.IDENTITY, Claim.SERVICES),
 )
 _KNOWN = frozenset(Claim)
+_KNOWN_INTS = frozenset(int(c) for c in Claim)
+_REQUIRED_SET = frozenset(int(c) for c in _REQUIRED)
 
 
 # -- packing helpers (spec §5.3) ------------------------------------------------
@@ -52,9 +54,8 @@ _KNOWN = frozenset(Claim)
 
 def pack_card_no(card_no: str) -> int:
     """Bijective base-36 value of a card number (``0``=1 ... ``Z``=36)."""
-    value = 0
-    for char in card_no:
-        value = value * 36 + _CARD_DIGITS.index(char) + 1
+    # int(_, 36) is safe here: the card number was checked to be [0-9A-Z]{1,12} (spec §4.2).
+    value: int = int(card_no, 36) + (36 ** len(card_no) - 1) // 35
     return value
 
 
@@ -69,23 +70,28 @@ def unpack_card_no(value: int) -> str:
 
 def pack_uscc(uscc: str) -> bytes:
     """The first 17 USCC characters as a mixed-radix number in 10 bytes."""
-    value = 0
-    for char, radix in zip(uscc[:17], _USCC_RADICES, strict=True):
-        value = value * radix + gbcodes.USCC_ALPHABET.index(char)
+    std = uscc[:17].translate(_TO_BASE31)
+    value = (int(std[:2], 31) * 10**6 + int(std[2:8])) * 31**9 + int(std[8:17], 31)
     return value.to_bytes(_USCC_BYTES, "big")
 
 
 def unpack_uscc(raw: bytes) -> str:
     """Inverse of :func:`pack_uscc`, with the check character appended."""
-    value = int.from_bytes(raw, "big")
-    chars = []
-    for radix in reversed(_USCC_RADICES):
-        value, digit = divmod(value, radix)
-        chars.append(gbcodes.USCC_ALPHABET[digit])
-    if value:
+    value, low = divmod(int.from_bytes(raw, "big"), 31**9)
+    head, mid = divmod(value, 10**6)
+    if head >= 31 * 31:
         raise RecordError("enterprise_uscc", "packed value out of range", label=Claim.ENTERPRISE)
-    first17 = "".join(reversed(chars))
+    a, low = divmod(low, 31**7)
+    b, low = divmod(low, 31**5)
+    c, low = divmod(low, 31**3)
+    d, e = divmod(low, 31)
+    first17 = _USCC2[head] + f"{mid:06d}" + _USCC2[a] + _USCC2[b] + _USCC2[c] + _USCC2[d] + _A[e]
     return first17 + gbcodes.uscc_check_char(first17)
+
+
+_A = gbcodes.USCC_ALPHABET
+_TO_BASE31 = str.maketrans(_A, "0123456789ABCDEFGHIJKLMNOPQRSTU")
+_USCC2 = tuple(_A[i // 31] + _A[i % 31] for i in range(31**2))
 
 
 def _days(day: dt.date) -> int:
@@ -168,7 +174,7 @@ def _opt(claims: Mapping[int, Any], label: Claim, high: int) -> int | None:
 
 def _date(claims: Mapping[int, Any], label: Claim) -> dt.date | None:
     days = _opt(claims, label, 0xFFFF)
-    return None if days is None else _EPOCH + dt.timedelta(days=days)
+    return None if days is None else dt.date.fromordinal(_EPOCH_ORDINAL + days)
 
 
 def _moment(claims: Mapping[int, Any], label: Claim) -> dt.datetime | None:
@@ -207,11 +213,12 @@ def from_claims(claims: Mapping[Any, Any]) -> Credential:
 def _check_labels(claims: Mapping[Any, Any]) -> None:
     if not isinstance(claims, Mapping):
         raise RecordError("claims", "the claims set must be a map")
-    unknown = [k for k in claims if k not in _KNOWN]
-    if unknown:
+    keys = claims.keys()
+    if not keys <= _KNOWN_INTS:
+        unknown = [k for k in claims if k not in _KNOWN]
         raise RecordError("claims", f"unknown claim label {unknown[0]!r}")
-    missing = [label for label in _REQUIRED if label not in claims]
-    if missing:
+    if not keys >= _REQUIRED_SET:
+        missing = [label for label in _REQUIRED if label not in claims]
         raise _bad(missing[0], "required claim is missing")
 
 

@@ -51,30 +51,15 @@ def credential_for(
         raise UsageError(f"valid_days must be an integer in 1..{MAX_VALID_DAYS}")
     _check_not_future(worker, now)
     issued = now.astimezone(dt.UTC).replace(microsecond=0)
-    fields = {f: getattr(worker, f) for f in _PROFILE_FIELDS}
-    return Credential(
-        **fields,
+    if status is not None and not isinstance(status, StatusRef):
+        raise UsageError("status must be a StatusRef")
+    return Credential.from_worker(
+        worker,
         id_hint=id_hint(worker.id_number, worker.card_no),
         issued_at=issued,
         expires_at=issued + dt.timedelta(days=valid_days),
         status=status,
     )
-
-
-_PROFILE_FIELDS = [
-    "name",
-    "card_no",
-    "enterprise_uscc",
-    "region",
-    "services",
-    "identity_verified",
-    "background_check",
-    "health_exam_valid_until",
-    "insurance_valid_until",
-    "training_hours",
-    "credit_score",
-    "rating",
-]
 
 
 def _check_not_future(worker: Worker, now: dt.datetime) -> None:

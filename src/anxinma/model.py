@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 from . import gbcodes
@@ -292,6 +292,9 @@ class Credential(Profile):
 
     def __post_init__(self) -> None:
         Profile.__post_init__(self)
+        self._check_own()
+
+    def _check_own(self) -> None:
         if not isinstance(self.id_hint, IdHint):
             raise RecordError("id_hint", "must be an IdHint")
         for label, moment in ((Claim.IAT, self.issued_at), (Claim.EXP, self.expires_at)):
@@ -303,7 +306,33 @@ class Credential(Profile):
         if self.status is not None and not isinstance(self.status, StatusRef):
             raise _fail(Claim.STATUS, "must be a StatusRef")
 
+    @classmethod
+    def from_worker(
+        cls,
+        worker: Worker,
+        *,
+        id_hint: IdHint,
+        issued_at: dt.datetime,
+        expires_at: dt.datetime,
+        status: StatusRef | None = None,
+    ) -> Credential:
+        """The credential for a (frozen, already checked) ``worker``: the profile fields
+        are copied without re-running the profile checks; the rest is checked."""
+        cred = object.__new__(cls)
+        for name in _PROFILE_FIELDS:
+            object.__setattr__(cred, name, getattr(worker, name))
+        for name, value in (("id_hint", id_hint), ("issued_at", issued_at), ("expires_at", expires_at)):
+            object.__setattr__(cred, name, value)
+        object.__setattr__(cred, "not_before", None)
+        object.__setattr__(cred, "status", status)
+        cred._check_own()
+        return cred
+
     @property
     def id_mask(self) -> str:
         """The masked citizen ID number for display."""
         return self.id_hint.mask
+
+
+#: The fields a worker record and its credential share, in declaration order.
+_PROFILE_FIELDS = tuple(f.name for f in fields(Profile))

@@ -75,6 +75,7 @@ class IssuerKey:
     state: KeyState = KeyState.ACTIVE
     #: The key id, SHA-256 of the raw public key truncated to 8 bytes (spec §8.2).
     kid: bytes = field(init=False, repr=False, compare=False)
+    _key: Ed25519PublicKey | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         if not isinstance(self.public_key, bytes) or len(self.public_key) != 32:
@@ -85,8 +86,11 @@ class IssuerKey:
 
     @property
     def key(self) -> Ed25519PublicKey:
-        """The public key object."""
-        return Ed25519PublicKey.from_public_bytes(self.public_key)
+        """The public key object (built once)."""
+        if self._key is None:
+            object.__setattr__(self, "_key", Ed25519PublicKey.from_public_bytes(self.public_key))
+        assert self._key is not None
+        return self._key
 
     def issued_within_window(self, at: dt.datetime) -> bool:
         """Whether a credential issued at ``at`` falls in this key's issuing window."""

@@ -31,7 +31,7 @@ from .cose import parse_sign1, verify_signature
 from .errors import AnxinmaError, UsageError
 from .idcheck import id_matches, normalize_id_number
 from .keys import kid_of
-from .model import BackgroundResult, Credential, end_of_day
+from .model import CST, BackgroundResult, Credential
 from .status import Status, StatusListToken
 from .transport import from_text
 from .trust import KeyState, TrustedIssuer, TrustedKey, TrustList, bare_issuer_key
@@ -401,6 +401,8 @@ def _identity_reasons(cred: Credential) -> _Found:
 
 
 def _document_reasons(cred: Credential, now: dt.datetime) -> _Found:
+    """Health exam and insurance (spec §10.2): "valid until D" ends when D is over in CST."""
+    today = now.astimezone(CST).date()  # now >= end_of_day(D)  <=>  today (CST) > D
     found: _Found = []
     for until, missing, expired, what in (
         (cred.health_exam_valid_until, Reason.HEALTH_EXAM_MISSING, Reason.HEALTH_EXAM_EXPIRED, "health exam"),
@@ -408,7 +410,7 @@ def _document_reasons(cred: Credential, now: dt.datetime) -> _Found:
     ):
         if until is None:
             found.append((missing, f"no {what} on record"))
-        elif now >= end_of_day(until):
+        elif today > until:
             found.append((expired, f"the {what} was valid until {until.isoformat()}"))
     return found
 
