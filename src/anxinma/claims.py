@@ -38,7 +38,6 @@ _FLAGGED_BIT = 1 << 11
 _CHECK_MASK = 0x3FF
 _CARD_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _USCC_BYTES = 10
-_ALL_SERVICES = (1 << len(Service)) - 1
 _SERVICE_BITS = tuple((s, s.bit) for s in Service)
 _REQUIRED = (
     *(Claim.IAT, Claim.EXP, Claim.NAME, Claim.CARD_NO),
@@ -161,52 +160,67 @@ def _bad(label: Claim, message: str) -> RecordError:
     return RecordError(label.field, message, label=int(label))
 
 
-def _uint(claims: Mapping[int, Any], label: Claim, high: int) -> int:
-    value = claims[label]
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= high:
-        raise _bad(label, f"must be an unsigned integer up to {high}")
-    return value
+#: The largest value of every integer claim (spec §5.3); NAME and ENTERPRISE are not integers.
+_HIGH: dict[int, int] = {
+    Claim.EXP: 0xFFFFFFFF,
+    Claim.NBF: 0xFFFFFFFF,
+    Claim.IAT: 0xFFFFFFFF,
+    Claim.CARD_NO: 2**64 - 1,
+    Claim.REGION: 999999,
+    Claim.IDENTITY: 0xFFF,
+    Claim.ID_REGION: 999999,
+    Claim.SERVICES: (1 << len(Service)) - 1,
+    Claim.BACKGROUND_CHECKED_ON: 0xFFFF,
+    Claim.HEALTH_EXAM_VALID_UNTIL: 0xFFFF,
+    Claim.INSURANCE_VALID_UNTIL: 0xFFFF,
+    Claim.TRAINING_HOURS: 0xFFFF,
+    Claim.CREDIT_SCORE: 100,
+    Claim.RATING: 0xFFFFFFFF,
+    Claim.STATUS: 0xFFFFFFFF,
+}
 
 
-def _opt(claims: Mapping[int, Any], label: Claim, high: int) -> int | None:
-    return _uint(claims, label, high) if label in claims else None
+def _check_values(claims: Mapping[int, Any]) -> None:
+    """Every integer claim is an unsigned integer within its range (one pass)."""
+    for label, value in claims.items():
+        high = _HIGH.get(label)
+        if high is not None and (type(value) is not int or not 0 <= value <= high):
+            raise _bad(Claim(label), f"must be an unsigned integer up to {high}")
 
 
 def _date(claims: Mapping[int, Any], label: Claim) -> dt.date | None:
-    days = _opt(claims, label, 0xFFFF)
+    days = claims.get(label)
     return None if days is None else dt.date.fromordinal(_EPOCH_ORDINAL + days)
 
 
-def _moment(claims: Mapping[int, Any], label: Claim) -> dt.datetime | None:
-    seconds = _opt(claims, label, 0xFFFFFFFF)
+def _moment(seconds: int | None) -> dt.datetime | None:
     return None if seconds is None else dt.datetime.fromtimestamp(seconds, _UTC)
 
 
 def from_claims(claims: Mapping[Any, Any]) -> Credential:
     """Decode a claims set into a :class:`Credential` (spec §5); raise :class:`RecordError`."""
     _check_labels(claims)
-    word = _uint(claims, Claim.IDENTITY, 0xFFF)
-    region = str(_uint(claims, Claim.REGION, 999999)).zfill(6)
-    issued, expires = _moment(claims, Claim.IAT), _moment(claims, Claim.EXP)
-    assert issued is not None and expires is not None  # required labels
+    _check_values(claims)
+    word = claims[Claim.IDENTITY]
+    region = f"{claims[Claim.REGION]:06d}"
     return Credential(
         name=_text(claims, Claim.NAME),
-        card_no=unpack_card_no(_uint(claims, Claim.CARD_NO, 2**64 - 1)),
+        card_no=unpack_card_no(claims[Claim.CARD_NO]),
         enterprise_uscc=_uscc(claims),
         region=region,
-        services=_services(claims),
+        services=_services(claims[Claim.SERVICES]),
         identity_verified=bool(word & _VERIFIED_BIT),
         background_check=_background(claims, word),
         health_exam_valid_until=_date(claims, Claim.HEALTH_EXAM_VALID_UNTIL),
         insurance_valid_until=_date(claims, Claim.INSURANCE_VALID_UNTIL),
-        training_hours=_opt(claims, Claim.TRAINING_HOURS, 0xFFFF),
-        credit_score=_opt(claims, Claim.CREDIT_SCORE, 100),
-        rating=_rating(claims),
+        training_hours=claims.get(Claim.TRAINING_HOURS),
+        credit_score=claims.get(Claim.CREDIT_SCORE),
+        rating=_rating(claims.get(Claim.RATING)),
         id_hint=_id_hint(claims, region, word),
-        issued_at=issued,
-        expires_at=expires,
-        not_before=_moment(claims, Claim.NBF),
-        status=_status(claims),
+        issued_at=_moment(claims[Claim.IAT]),
+        expires_at=_moment(claims[Claim.EXP]),
+        not_before=_moment(claims.get(Claim.NBF)),
+        status=_status(claims.get(Claim.STATUS)),
     )
 
 
@@ -236,8 +250,7 @@ def _uscc(claims: Mapping[int, Any]) -> str:
     return unpack_uscc(raw)
 
 
-def _services(claims: Mapping[int, Any]) -> frozenset[Service]:
-    mask = _uint(claims, Claim.SERVICES, _ALL_SERVICES)
+def _services(mask: int) -> frozenset[Service]:
     return frozenset(s for s, bit in _SERVICE_BITS if mask & bit)
 
 
@@ -252,8 +265,7 @@ def _background(claims: Mapping[int, Any], word: int) -> BackgroundCheck | None:
     return BackgroundCheck(result=result, checked_on=day)
 
 
-def _rating(claims: Mapping[int, Any]) -> Rating | None:
-    packed = _opt(claims, Claim.RATING, 0xFFFFFFFF)
+def _rating(packed: int | None) -> Rating | None:
     if packed is None:
         return None
     count, tenths = divmod(packed, 64)
@@ -264,7 +276,7 @@ def _rating(claims: Mapping[int, Any]) -> Rating | None:
 
 def _id_hint(claims: Mapping[int, Any], region: str, word: int) -> IdHint:
     if Claim.ID_REGION in claims:
-        id_region = str(_uint(claims, Claim.ID_REGION, 999999)).zfill(6)
+        id_region = f"{claims[Claim.ID_REGION]:06d}"
         if id_region == region:
             raise _bad(Claim.ID_REGION, "must be left out when equal to the region claim")
         problem = gbcodes.region_problem(id_region)
@@ -274,6 +286,5 @@ def _id_hint(claims: Mapping[int, Any], region: str, word: int) -> IdHint:
     return IdHint(region=region, check=word & _CHECK_MASK)
 
 
-def _status(claims: Mapping[int, Any]) -> StatusRef | None:
-    packed = _opt(claims, Claim.STATUS, 0xFFFFFFFF)
+def _status(packed: int | None) -> StatusRef | None:
     return None if packed is None else StatusRef(list_id=packed >> 24, index=packed & 0xFFFFFF)
