@@ -193,8 +193,8 @@ def _date(claims: Mapping[int, Any], label: Claim) -> dt.date | None:
     return None if days is None else dt.date.fromordinal(_EPOCH_ORDINAL + days)
 
 
-def _moment(seconds: int | None) -> dt.datetime | None:
-    return None if seconds is None else dt.datetime.fromtimestamp(seconds, _UTC)
+def _moment(seconds: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(seconds, _UTC)
 
 
 def from_claims(claims: Mapping[Any, Any]) -> Credential:
@@ -219,7 +219,7 @@ def from_claims(claims: Mapping[Any, Any]) -> Credential:
         id_hint=_id_hint(claims, region, word),
         issued_at=_moment(claims[Claim.IAT]),
         expires_at=_moment(claims[Claim.EXP]),
-        not_before=_moment(claims.get(Claim.NBF)),
+        not_before=None if Claim.NBF not in claims else _moment(claims[Claim.NBF]),
         status=_status(claims.get(Claim.STATUS)),
     )
 
