@@ -253,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     first = bytes.fromhex(export["codes"][0]["cose_hex"])
     print(f"note: pycose on the untagged message: {untagged_refused(first)}; the checks add tag 18 (0xD2)")
-    print(f"{tally.passed} passed, {len(tally.failed)} failed")
+    print(f"cross-check total: {tally.passed} checks passed, {len(tally.failed)} checks failed")
     return 0 if tally.passed and not tally.failed else 1
 
 
