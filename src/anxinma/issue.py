@@ -18,14 +18,13 @@ from .cose import protected_header, sign1
 from .errors import CredentialTooLargeError, RecordError, UsageError
 from .idcheck import id_hint
 from .keys import kid_of
-from .model import CST, Credential, StatusRef, Worker
+from .model import CST, MAX_VALID_DAYS, Credential, StatusRef, Worker
 from .registry import Claim
 from .transport import MAX_MESSAGE_BYTES, to_text
 
 __all__ = ["DEFAULT_VALID_DAYS", "MAX_VALID_DAYS", "Issuer", "credential_for", "issue"]
 
 DEFAULT_VALID_DAYS = 365
-MAX_VALID_DAYS = 5 * 366
 
 
 def credential_for(

@@ -21,10 +21,34 @@ __all__ = [
     "load_public_key",
     "private_key_pem",
     "public_key_pem",
+    "public_key_problem",
     "raw_public_key",
 ]
 
 _RAW = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+_P = 2**255 - 19
+#: y of an Ed25519 point of order 8 (RFC 8032 §5.1.3 encoding, sign bit cleared).
+_Y8 = 0x7A03AC9277FDC74EC6CC392CFA53202A0F67100D760B3CBA4FD84D3D706A17C7
+#: The y coordinates of the 8 points of small order (orders 1, 2, 4, 8), either sign of x.
+_SMALL_ORDER_Y = frozenset({0, 1, _P - 1, _Y8, _P - _Y8})
+
+
+def public_key_problem(raw: bytes) -> str | None:
+    """Why ``raw`` is not an acceptable Ed25519 public key, or ``None`` (spec §8.2).
+
+    Refused: a non-canonical encoding (y >= 2**255 - 19, RFC 8032 §5.1.3; x = 0
+    with the sign bit set only occurs for y = 1 or -1, caught below) and a point
+    of small order, for which signatures that verify can be made without any
+    private key (spec/security.md T1).
+    """
+    if len(raw) != 32:
+        return "is not 32 bytes"
+    y = int.from_bytes(raw, "little") & ((1 << 255) - 1)
+    if y >= _P:
+        return "is not canonically encoded (y >= 2^255 - 19)"
+    if y in _SMALL_ORDER_Y:
+        return "is a point of small order (anyone could forge signatures for it)"
+    return None
 
 
 def generate_private_key() -> Ed25519PrivateKey:
@@ -78,4 +102,7 @@ def load_public_key(pem: bytes) -> Ed25519PublicKey:
         raise KeyFormatError("public key: not a PEM public key") from None
     if not isinstance(key, Ed25519PublicKey):
         raise KeyFormatError(f"public key: {type(key).__name__} is not an Ed25519 key")
+    problem = public_key_problem(raw_public_key(key))
+    if problem is not None:
+        raise KeyFormatError(f"public key: {problem}")
     return key

@@ -38,6 +38,8 @@ CST = dt.timezone(dt.timedelta(hours=8), "CST")
 NAME_MAX = 20
 CARD_NO_MAX = 12
 TRAINING_HOURS_MAX = 65535
+#: The longest a credential may be valid, exp - iat (spec §11.1); bounds backdating (spec/security.md T2).
+MAX_VALID_DAYS = 5 * 366
 RATING_COUNT_MAX = 1_000_000
 DATE_MIN = dt.date(2000, 1, 1)
 DATE_MAX = dt.date(2099, 12, 31)
@@ -303,6 +305,8 @@ class Credential(Profile):
             _check_moment(self.not_before, Claim.NBF)
         if self.expires_at <= self.issued_at:
             raise _fail(Claim.EXP, "must be later than iat")
+        if self.expires_at - self.issued_at > dt.timedelta(days=MAX_VALID_DAYS):
+            raise _fail(Claim.EXP, f"must be at most {MAX_VALID_DAYS} days after iat")
         if self.status is not None and not isinstance(self.status, StatusRef):
             raise _fail(Claim.STATUS, "must be a StatusRef")
 

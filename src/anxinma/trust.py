@@ -38,7 +38,7 @@ from .document import (
     sign_document,
 )
 from .errors import UsageError
-from .keys import kid_of, raw_public_key
+from .keys import kid_of, public_key_problem, raw_public_key
 from .registry import DocumentType, IssuerLabel, KeyLabel, TrustListClaim
 
 __all__ = [
@@ -80,6 +80,9 @@ class IssuerKey:
     def __post_init__(self) -> None:
         if not isinstance(self.public_key, bytes) or len(self.public_key) != 32:
             raise UsageError("public_key must be the raw 32-byte Ed25519 public key")
+        problem = public_key_problem(self.public_key)
+        if problem is not None:
+            raise UsageError(f"public_key {problem}")
         if self.valid_until is not None and self.valid_until < self.valid_from:
             raise UsageError("valid_until is before valid_from")
         object.__setattr__(self, "kid", hashlib.sha256(self.public_key).digest()[:8])
@@ -109,7 +112,7 @@ class TrustedIssuer:
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
             raise UsageError(f"issuer id {self.id!r} must be 1..32 of a-z, 0-9 and '-'")
-        if not self.regions or not all(_PREFIX.match(p) for p in self.regions):
+        if not self.regions or not all(isinstance(p, str) and _PREFIX.match(p) for p in self.regions):
             raise UsageError("regions must be one or more GB/T 2260 prefixes of 2..6 digits")
 
     def covers(self, region: str) -> bool:

@@ -30,7 +30,7 @@ from .claims import from_claims
 from .cose import parse_sign1, verify_signature
 from .errors import AnxinmaError, UsageError
 from .idcheck import id_matches, normalize_id_number
-from .keys import kid_of
+from .keys import kid_of, public_key_problem, raw_public_key
 from .model import CST, BackgroundResult, Credential
 from .status import Status, StatusListToken
 from .transport import from_text
@@ -163,6 +163,9 @@ class Keyring:
         for key in keys:
             if not isinstance(key, Ed25519PublicKey):
                 raise UsageError(f"Keyring takes Ed25519 public keys, not {type(key).__name__}")
+            problem = public_key_problem(raw_public_key(key))
+            if problem is not None:
+                raise UsageError(f"the public key {problem}")
             kid = kid_of(key)
             if kid in self._keys:
                 raise UsageError(f"two trusted keys share kid {kid.hex()}")
