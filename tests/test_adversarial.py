@@ -825,6 +825,18 @@ def test_keygen_does_not_follow_a_planted_symlink(tmp_path: Path) -> None:
     assert sorted(p.name for p in keys.iterdir()) == ["k.key.pem"]
 
 
+def test_render_replaces_a_planted_symlink_instead_of_writing_through_it(tmp_path: Path, code: str) -> None:
+    """`render --out` writes atomically: a symlink at the target is replaced, its target untouched."""
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("keep")
+    (tmp_path / "qr.svg").symlink_to(outside)
+    result = run("render", code, "--out", tmp_path / "qr.svg")
+    assert result.exit_code == 0, result.stderr
+    assert outside.read_text() == "keep"
+    assert not (tmp_path / "qr.svg").is_symlink()
+    assert (tmp_path / "qr.svg").read_text().startswith("<?xml")
+
+
 def test_keygen_private_key_file_is_never_readable_by_others(tmp_path: Path) -> None:
     """Created 0600 from the start (mkstemp + fchmod + link), whatever the umask."""
     old = os.umask(0)

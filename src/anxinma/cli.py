@@ -803,11 +803,12 @@ def _terminal_qr(qr: Any, *, border: int) -> None:
 
 
 def _save_qr(qr: Any, path: Path, *, kind: str | None, scale: int, border: int) -> None:
-    """Write the symbol as an SVG or PNG file (segno); a failure to write exits 1."""
-    try:
-        qr.save(str(path), kind=kind, scale=scale, border=border)
-    except OSError as exc:
-        raise CliError(str(path), exc.strerror or str(exc), code=EXIT_RED) from None
+    """Write the symbol as an SVG or PNG file (segno), atomically: the image is
+    rendered in memory and renamed into place, so a symlink at ``path`` is replaced,
+    never followed, and no half-written image is left behind."""
+    buffer = io.BytesIO()
+    qr.save(buffer, kind=kind or path.suffix.lstrip(".").lower(), scale=scale, border=border)
+    _replace_file(path, buffer.getvalue())
 
 
 def _qr_summary(qr: Any) -> str:
