@@ -1012,6 +1012,13 @@ def _issue_recorded(
     "--id-number", metavar="ID", help="The number on the worker's ID card, to check against the code."
 )
 @click.option(
+    "--image",
+    "is_image",
+    is_flag=True,
+    help="CODE is a photo or image file (JPEG, PNG, WEBP...; - for stdin): verify every QR code in it "
+    "(needs the extra anxinma[scan]; with --json, one object: image, codes [...]).",
+)
+@click.option(
     "--json",
     "as_json",
     is_flag=True,
@@ -1032,6 +1039,7 @@ def verify_command(
     stale: str,
     now: dt.datetime | None,
     id_number: str | None,
+    is_image: bool,
     as_json: bool,
 ) -> None:
     """Verify a code offline (CODE, or - to read it from stdin) and show the verdict.
@@ -1051,6 +1059,10 @@ def verify_command(
     moment = now or _clock()
     held = _held(trust_paths, root_paths, status_paths, directory_path, now=moment, min_sequence=min_sequence)
     policy = Policy(max_status_age=dt.timedelta(hours=max_status_age), stale_status_color=Color(stale))
+    if is_image:
+        from .cli_scan import verify_photo  # noqa: PLC0415  (the scan extra is optional)
+
+        ctx.exit(verify_photo(code, held, now=moment, policy=policy, id_number=id_number, as_json=as_json))
     text = _read_code(code)
     result = verify(text, held.trust, now=moment, status=held.status, id_number=id_number, policy=policy)
     if as_json:
@@ -1843,5 +1855,6 @@ def directory_show_command(
         _say(f"{e.uscc}  {e.region or '------'}  {e.label}")
 
 
-if __name__ == "__main__":
-    main()
+from .cli_scan import scan_command  # noqa: E402  (cli_scan builds on the helpers above)
+
+main.add_command(scan_command)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from .errors import KeyFormatError
@@ -25,7 +24,6 @@ __all__ = [
     "raw_public_key",
 ]
 
-_RAW = serialization.Encoding.Raw, serialization.PublicFormat.Raw
 _P = 2**255 - 19
 #: y of an Ed25519 point of order 8 (RFC 8032 §5.1.3 encoding, sign bit cleared).
 _Y8 = 0x7A03AC9277FDC74EC6CC392CFA53202A0F67100D760B3CBA4FD84D3D706A17C7
@@ -59,7 +57,7 @@ def generate_private_key() -> Ed25519PrivateKey:
 def raw_public_key(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
     """The raw 32-byte public key (RFC 8032 §5.1.5)."""
     public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
-    return public.public_bytes(*_RAW)
+    return public.public_bytes_raw()
 
 
 def kid_of(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
@@ -69,6 +67,8 @@ def kid_of(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
 
 def private_key_pem(key: Ed25519PrivateKey, *, password: bytes | None = None) -> bytes:
     """PKCS#8 PEM of ``key``, encrypted with ``password`` when one is given."""
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415  (lazy: not on the verify path)
+
     enc: serialization.KeySerializationEncryption = (
         serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
     )
@@ -77,12 +77,16 @@ def private_key_pem(key: Ed25519PrivateKey, *, password: bytes | None = None) ->
 
 def public_key_pem(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
     """SubjectPublicKeyInfo PEM of the public key."""
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415  (lazy: not on the verify path)
+
     public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
     return public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def load_private_key(pem: bytes, *, password: bytes | None = None) -> Ed25519PrivateKey:
     """Load an Ed25519 PKCS#8 PEM private key; raise :class:`KeyFormatError`."""
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415  (lazy: not on the verify path)
+
     try:
         key = serialization.load_pem_private_key(pem, password=password)
     except TypeError as exc:  # password missing or given for an unencrypted key
@@ -96,6 +100,8 @@ def load_private_key(pem: bytes, *, password: bytes | None = None) -> Ed25519Pri
 
 def load_public_key(pem: bytes) -> Ed25519PublicKey:
     """Load an Ed25519 SubjectPublicKeyInfo PEM public key; raise :class:`KeyFormatError`."""
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415  (lazy: not on the verify path)
+
     try:
         key = serialization.load_pem_public_key(pem)
     except (ValueError, TypeError):

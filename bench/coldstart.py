@@ -1,0 +1,208 @@
+"""Cold start of the lean verifier: a new process that imports anxinma and verifies one code.
+
+    python bench/coldstart.py                 # 60 alternating rounds, medians and ratios
+    python bench/coldstart.py --rounds 200
+    python bench/coldstart.py --imports       # which modules the verify path loads, and their cost
+
+A field device (or a serverless verifier) often starts a process per check,
+so the time to the first verdict matters as much as the verify itself.  Each
+round starts, in an order that rotates every round, these processes (the
+same interpreter, the same environment):
+
+- ``python``: ``python -c pass``, the interpreter alone (for reference);
+- ``floor``: imports cryptography (Ed25519) and cbor2, verifies one raw
+  Ed25519 signature over the code's Sig_structure and decodes its claims with
+  cbor2: the least any verifier of these codes must do;
+- ``anxinma``: ``import anxinma`` and ``anxinma.verify`` of the code with a
+  keyring holding the issuer's public key;
+- ``field``: ``import anxinma``, load the DEMO trust list, status list and
+  directory from their files (as a device does once at start), verify.
+
+Time is the wall clock from spawning the process to its exit, measured by the
+parent; memory is the child's peak resident set (``VmHWM``), which it reports
+itself.  Bytecode is cached, as for an installed package (in a temporary
+directory, PYTHONPYCACHEPREFIX).  Medians over all rounds after two warm-up
+rounds.  The
+target (issue 6): ``anxinma`` within 1.5x the ``floor`` in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import anxinma
+from anxinma import _demo, cose
+from anxinma.transport import from_text
+
+REPO = Path(__file__).resolve().parents[1]
+KEYS = REPO / "keys"
+NOW = dt.datetime(2026, 11, 27, 10, 30, tzinfo=anxinma.CST)
+ISSUED = dt.datetime(2026, 6, 1, 9, 0, tzinfo=anxinma.CST)
+#: The child's peak resident set in KiB: VmHWM belongs to the address space made by exec (ru_maxrss
+#: would also count the parent's pages the child held between fork and exec).
+_RSS = (
+    "\nfor line in open('/proc/self/status'):\n"
+    "    if line.startswith('VmHWM:'):\n"
+    "        print(line.split()[1])\n"
+)
+
+
+def _code() -> str:
+    worker = anxinma.parse_worker(_demo.reference_record())
+    return anxinma.Issuer(_demo.private_key()).issue(
+        worker, now=ISSUED, valid_days=1830, status=_demo.STATUS_REF
+    )
+
+
+def scripts() -> dict[str, str]:
+    """The child programs, each printing its peak RSS (KiB) last."""
+    text = _code()
+    msg = cose.parse_sign1(from_text(text))
+    raw = anxinma.keys.raw_public_key(_demo.public_key())
+    tbs = cose.sig_structure(msg.protected, msg.payload)
+    now = f"datetime.datetime.fromisoformat({NOW.isoformat()!r})"
+    floor = (
+        "import cbor2\n"
+        "from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey\n"
+        f"Ed25519PublicKey.from_public_bytes({raw!r}).verify({msg.signature!r}, {tbs!r})\n"
+        f"claims = cbor2.loads({msg.payload!r})\n"
+        "assert isinstance(claims, dict)\n"
+    )
+    lean = (
+        "import datetime, anxinma\n"
+        "from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey\n"
+        f"ring = anxinma.Keyring([Ed25519PublicKey.from_public_bytes({raw!r})])\n"
+        f"assert anxinma.verify({text!r}, ring, now={now}).ok\n"
+    )
+    field = (
+        "import datetime, anxinma\n"
+        "from pathlib import Path\n"
+        f"keys, now = Path({str(KEYS)!r}), {now}\n"
+        "root = [anxinma.load_public_key((keys / 'demo-root.pub.pem').read_bytes())]\n"
+        "trust = anxinma.TrustList.load((keys / 'demo-trust.cwt').read_bytes(), root, now=now)\n"
+        "status = anxinma.StatusListToken.load((keys / 'demo-status-0.cwt').read_bytes(), trust, now=now)\n"
+        "directory = anxinma.Directory.load((keys / 'demo-directory.cwt').read_bytes(), root, now=now)\n"
+        "policy = anxinma.Policy(max_status_age=status.expires_at - status.issued_at)\n"
+        f"result = anxinma.verify({text!r}, trust, now=now, status=[status], policy=policy)\n"
+        "assert result.ok and directory.find(result.credential.enterprise_uscc) is not None\n"
+    )
+    return {"python": "pass\n", "floor": floor, "anxinma": lean, "field": field}
+
+
+def _environment(cache: str) -> dict[str, str]:
+    """The children's environment: bytecode cached (in ``cache``, not in the source tree), as
+    for an installed wheel, even where PYTHONDONTWRITEBYTECODE is set (it is in some sandboxes)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = cache
+    return env
+
+
+def _once(script: str, env: dict[str, str]) -> tuple[float, int]:
+    started = time.perf_counter()
+    command = [sys.executable, "-c", script + _RSS]
+    out = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
+    elapsed = time.perf_counter() - started
+    return elapsed, int(out.stdout.split()[-1])
+
+
+def measure(rounds: int, warmup: int = 2) -> dict[str, tuple[list[float], list[int]]]:
+    """Times (s) and peak RSS (KiB) per program, rounds alternating (order rotated each round);
+    the warm-up rounds also fill the bytecode cache."""
+    programs = scripts()
+    names = list(programs)
+    found: dict[str, tuple[list[float], list[int]]] = {n: ([], []) for n in names}
+    with tempfile.TemporaryDirectory(prefix="anxinma-coldstart-") as cache:
+        env = _environment(cache)
+        for r in range(warmup + rounds):
+            for name in names[r % len(names) :] + names[: r % len(names)]:
+                seconds, rss = _once(programs[name], env)
+                if r >= warmup:
+                    found[name][0].append(seconds)
+                    found[name][1].append(rss)
+    return found
+
+
+def report(found: dict[str, tuple[list[float], list[int]]], rounds: int) -> str:
+    times = {n: statistics.median(t) for n, (t, _) in found.items()}
+    rss = {n: statistics.median(m) for n, (_, m) in found.items()}
+    floor_t, floor_m = times["floor"], rss["floor"]
+    lines = [
+        f"| process ({rounds} rounds, medians) | wall time | vs floor | above python | peak RSS | vs floor |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name in found:
+        extra = times[name] - times["python"]
+        lines.append(
+            f"| {name} | {1000 * times[name]:.1f} ms | {times[name] / floor_t:.2f}x | {1000 * extra:.1f} ms "
+            f"| {rss[name] / 1024:.1f} MiB | {rss[name] / floor_m:.2f}x |"
+        )
+    ratio = times["anxinma"] / floor_t
+    verdict = "within" if ratio <= 1.5 else "ABOVE"
+    lines.append("")
+    lines.append(
+        f"cold start ratio anxinma/floor: {ratio:.2f}x in time ({verdict} the 1.5x target), "
+        f"{rss['anxinma'] / floor_m:.2f}x in peak memory; field/floor: {times['field'] / floor_t:.2f}x"
+    )
+    return "\n".join(lines)
+
+
+def imports() -> str:
+    """Modules the ``anxinma`` program loads beyond the ``floor``, with ``-X importtime`` self times
+    (bytecode cached, as in :func:`measure`)."""
+    programs = scripts()
+    loaded = {}
+    with tempfile.TemporaryDirectory(prefix="anxinma-coldstart-") as cache:
+        env = _environment(cache)
+        for name in ("floor", "anxinma"):
+            script = programs[name] + "import sys; print(' '.join(sorted(sys.modules)))"
+            out = subprocess.run(
+                [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env
+            )
+            loaded[name] = set(out.stdout.split())
+        command = [sys.executable, "-X", "importtime", "-c", programs["anxinma"]]
+        timing = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
+    extra = loaded["anxinma"] - loaded["floor"]
+    self_us: dict[str, int] = {}
+    for line in timing.stderr.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)", line)
+        if m:
+            self_us[m.group(4)] = int(m.group(1))
+    rows = sorted(extra, key=lambda m: -self_us.get(m, 0))
+    total = sum(self_us.get(m, 0) for m in extra)
+    watched = ("segno", "click", "sqlite3", "zxingcpp", "PIL", "numpy", "zlib")
+    heavy = [m for m in watched if m in loaded["anxinma"]]
+    lines = [
+        f"{len(extra)} modules beyond the floor's {len(loaded['floor'])}; their own import time adds up to "
+        f"{total / 1000:.1f} ms (one -X importtime run)",
+        f"of {', '.join(watched)} the verify path loads: {', '.join(heavy) or 'none'}",
+        "",
+        "| module | self import time |",
+        "|---|---:|",
+    ]
+    lines += [f"| {m} | {self_us.get(m, 0) / 1000:.2f} ms |" for m in rows[:25]]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=60, help="measured rounds [60]")
+    parser.add_argument("--imports", action="store_true", help="list the modules the verify path loads")
+    args = parser.parse_args(argv)
+    if args.imports:
+        print(imports())
+        return 0
+    print(report(measure(args.rounds), args.rounds))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,281 @@
+"""Codes from photos on the command line: ``anxinma scan PHOTO...`` and ``verify --image``.
+
+``scan`` finds every QR symbol in each photo (JPEG, PNG, WEBP, BMP, GIF,
+TIFF; ``-`` reads standard input) and verifies each one against what a field
+verifier holds: the same ``--trust``/``--root``/``--status``/``--directory``
+options as ``anxinma verify``, or ``--demo`` for the bundled DEMO documents.
+:func:`verify_photo` is the same for one photo, behind ``verify --image``.
+
+Registered on the main group by :mod:`anxinma.cli` (``main.add_command(scan_command)``);
+failures are reported there as one line (:class:`~anxinma.cli.CliError`).
+Reading images needs the extra ``anxinma[scan]`` (zxing-cpp, Pillow); without
+it the command says how to install it and exits 2.
+
+Exit status over all photos: 0 when every symbol is green, 3 when the worst
+is yellow, 1 when any is red, including a QR symbol that is not an anxinma
+code and a photo with no QR symbol at all; 2 for a usage error, a document
+that fails to load or a file that is not a readable image.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from . import gbcodes
+from .cli import (
+    _EXIT,
+    _NOW_HELP,
+    _STYLE,
+    CliError,
+    _clock,
+    _demo_held,
+    _echo_json,
+    _Held,
+    _held,
+    _parse_time,
+    _print_verification,
+    _read_bytes,
+    _say,
+    _verification_json,
+)
+from .idcheck import normalize_id_number
+from .scan import (
+    MAX_IMAGE_BYTES,
+    ImageError,
+    ScanResult,
+    ScanUnavailableError,
+    ensure_available,
+    verify_image,
+)
+from .verify import DEFAULT_POLICY, Color, Policy, Reason
+
+__all__ = ["scan_command", "verify_photo"]
+
+_SEVERITY = (Color.GREEN, Color.YELLOW, Color.RED)
+_NOT_A_CODE = frozenset({Reason.MALFORMED, Reason.UNSUPPORTED_VERSION})
+_SHOWN_TEXT = 80
+
+
+def _available(where: str) -> None:
+    try:
+        ensure_available()
+    except ScanUnavailableError as exc:
+        raise CliError(where, str(exc)) from None
+
+
+def _results(
+    path: str, held: _Held, *, now: dt.datetime, policy: Policy, id_number: str | None
+) -> list[ScanResult]:
+    """Every QR symbol in the photo at ``path`` with its verdict; an unreadable image exits 2."""
+    data = _read_bytes(path, limit=MAX_IMAGE_BYTES, what="photo")
+    try:
+        return verify_image(data, held.trust, now=now, status=held.status, id_number=id_number, policy=policy)
+    except ImageError as exc:
+        raise CliError(path, str(exc)) from None
+
+
+def _worst(results: Sequence[ScanResult]) -> Color:
+    """The worst colour of a photo's symbols; red when there is none (nothing was verified)."""
+    if not results:
+        return Color.RED
+    return max((r.color for r in results), key=_SEVERITY.index)
+
+
+def _text_note(result: ScanResult) -> str | None:
+    """For a symbol whose text could not be read as a code: the text, and whether it is one at all."""
+    v = result.verification
+    if v.credential is not None or not v.reasons or v.reasons[0] not in _NOT_A_CODE:
+        return None
+    kind = "an anxinma code it cannot read" if result.text.startswith("AXM") else "not an anxinma code"
+    return f"{_shown(result.text)}: {kind}"
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= _SHOWN_TEXT else text[: _SHOWN_TEXT - 3] + "...")
+
+
+def _print_photo(path: str, results: Sequence[ScanResult], held: _Held, now: dt.datetime) -> None:
+    if not results:
+        _say(f"{path}: no QR code found: RED, nothing verified", fg=_STYLE[Color.RED], bold=True)
+        return
+    for n, result in enumerate(results, 1):
+        (x, y) = result.position[0]
+        _say(f"{path}: QR code {n} of {len(results)}, top-left corner at pixel ({x}, {y})")
+        _print_verification(result.verification, held, now)
+        note = _text_note(result)
+        if note is not None:
+            _say(f"  {'Text':<13} {note}")
+
+
+def _photo_json(path: str, results: Sequence[ScanResult], held: _Held, now: dt.datetime) -> dict[str, Any]:
+    """``{"image": path, "codes": [{"text", "position", ...verify --json fields}]}``."""
+    return {
+        "image": path,
+        "codes": [
+            {"text": r.text, "position": [list(p) for p in r.position]}
+            | _verification_json(r.verification, held, now)
+            for r in results
+        ],
+    }
+
+
+def verify_photo(
+    path: str,
+    held: _Held,
+    *,
+    now: dt.datetime,
+    policy: Policy,
+    id_number: str | None = None,
+    as_json: bool = False,
+) -> int:
+    """``verify --image``: verify every QR code in the photo at ``path``, print, return the exit status."""
+    _available("--image")
+    results = _results(path, held, now=now, policy=policy, id_number=id_number)
+    if as_json:
+        _echo_json(_photo_json(path, results, held, now))
+    else:
+        _print_photo(path, results, held, now)
+    return _EXIT[_worst(results)]
+
+
+def _check_id(id_number: str | None) -> None:
+    if id_number is not None:
+        problem = gbcodes.id_number_problem(normalize_id_number(id_number))
+        if problem is not None:
+            raise CliError("--id-number", problem)
+
+
+def _verifier(
+    demo: bool,
+    trust: tuple[str, ...],
+    roots: tuple[str, ...],
+    statuses: tuple[str, ...],
+    directory: str | None,
+    *,
+    now: dt.datetime,
+    min_sequence: int | None,
+    policy: Policy,
+) -> tuple[_Held, Policy]:
+    """What the verifier holds, and the policy (``--demo`` counts its status list fresh until it expires)."""
+    if not demo:
+        if not trust:
+            raise CliError("--trust", "is required (or --demo for the bundled DEMO documents)")
+        return _held(trust, roots, statuses, directory, now=now, min_sequence=min_sequence), policy
+    given = {
+        "--trust": trust,
+        "--root": roots,
+        "--status": statuses,
+        "--directory": directory,
+        "--trust-min-sequence": min_sequence,
+    }
+    clash = next((option for option, value in given.items() if value not in (None, ())), None)
+    if clash is not None:
+        raise CliError(clash, "cannot be combined with --demo (which uses the bundled DEMO documents)")
+    held = _demo_held(now)
+    token = held.status[0]
+    return held, Policy(token.expires_at - token.issued_at, policy.stale_status_color)
+
+
+@click.command("scan")
+@click.argument("photos", nargs=-1, required=True, metavar="PHOTO...")
+@click.option(
+    "--trust",
+    "trust_paths",
+    multiple=True,
+    metavar="TRUST.cwt|PUB.pem",
+    help="A root-signed trust list (needs --root), or trusted issuer public keys, as for 'anxinma verify'.",
+)
+@click.option(
+    "--root", "root_paths", multiple=True, metavar="ROOT.pub.pem", help="The pinned root public key."
+)
+@click.option(
+    "--status", "status_paths", multiple=True, metavar="STATUS.cwt", help="A status list; repeat for several."
+)
+@click.option(
+    "--directory", "directory_path", metavar="DIR.cwt", help="The root-signed enterprise directory."
+)
+@click.option(
+    "--trust-min-sequence",
+    "min_sequence",
+    type=click.IntRange(0),
+    metavar="N",
+    help="Refuse a trust list older than sequence N.",
+)
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Verify against the bundled DEMO root, trust list, status list and directory (demonstrations only; "
+    "the demo status list counts as fresh until it expires).",
+)
+@click.option(
+    "--max-status-age",
+    type=click.FloatRange(0, 24 * 3660, min_open=True),
+    default=DEFAULT_POLICY.max_status_age.total_seconds() / 3600,
+    show_default=True,
+    metavar="HOURS",
+    help="A status list issued longer ago than this (or past its expiry) is stale.",
+)
+@click.option(
+    "--stale",
+    type=click.Choice(["yellow", "red"]),
+    default=DEFAULT_POLICY.stale_status_color.value,
+    show_default=True,
+    help="The colour a stale status list forces.",
+)
+@click.option("--now", metavar="ISO8601", callback=_parse_time, help=_NOW_HELP)
+@click.option(
+    "--id-number", metavar="ID", help="The number on the worker's ID card, checked against each code."
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print a JSON array, one object per photo: image, codes [{text, position, and the fields of "
+    "'verify --json'}].",
+)
+@click.pass_context
+def scan_command(
+    ctx: click.Context,
+    photos: tuple[str, ...],
+    trust_paths: tuple[str, ...],
+    root_paths: tuple[str, ...],
+    status_paths: tuple[str, ...],
+    directory_path: str | None,
+    min_sequence: int | None,
+    demo: bool,
+    max_status_age: float,
+    stale: str,
+    now: dt.datetime | None,
+    id_number: str | None,
+    as_json: bool,
+) -> None:
+    """Verify every QR code in each photo (JPEG, PNG, WEBP...; - for stdin) and show the verdicts.
+
+    Each photo may hold several codes; each is verified as 'anxinma verify'
+    would.  A QR code that is not an anxinma code, and a photo with no QR
+    code, are red.  Needs the extra anxinma[scan] (zxing-cpp and Pillow).
+
+    Exit status: 0 all green, 3 worst yellow, 1 any red or a photo without a
+    code, 2 usage error, a document refused or a file that is not an image.
+    """
+    _available("scan")
+    _check_id(id_number)
+    if photos.count("-") > 1:
+        raise CliError("PHOTO", "standard input (-) can be read once")
+    moment = now or _clock()
+    policy = Policy(dt.timedelta(hours=max_status_age), Color(stale))
+    held, policy = _verifier(
+        demo, trust_paths, root_paths, status_paths, directory_path, now=moment, min_sequence=min_sequence,
+        policy=policy,
+    )  # fmt: skip
+    found = [(p, _results(p, held, now=moment, policy=policy, id_number=id_number)) for p in photos]
+    if as_json:
+        _echo_json([_photo_json(p, results, held, moment) for p, results in found])
+    else:
+        for path, results in found:
+            _print_photo(path, results, held, moment)
+    ctx.exit(_EXIT[max((_worst(r) for _, r in found), key=_SEVERITY.index)])
