@@ -171,3 +171,38 @@ def test_fast_path_accepts_exactly_what_the_strict_reader_accepts(data: bytes) -
 def test_fast_path_never_widens_acceptance(hex_bytes: str) -> None:
     data = bytes.fromhex(hex_bytes)
     assert _outcome(cbor.decode, data) == _outcome(_strict_only, data)
+
+
+# -- the COSE_Sign1 fast path (cose._issued_shape) agrees with the strict parse --------
+
+
+def _parse_outcome(message: bytes, *, fast: bool) -> tuple[str, object]:
+    from anxinma import cose
+
+    try:
+        if fast:
+            return ("ok", cose.parse_sign1(message))
+        original = cose._issued_shape
+        cose._issued_shape = lambda _m: None  # type: ignore[assignment]
+        try:
+            return ("ok", cose.parse_sign1(message))
+        finally:
+            cose._issued_shape = original
+    except cose.CoseError as exc:
+        return ("error", exc.reason)
+
+
+def test_issued_layout_fast_path_equals_the_strict_parse(code: str) -> None:
+    from anxinma import cose
+    from anxinma.transport import from_text
+
+    message = from_text(code)
+    assert cose._issued_shape(message) is not None  # the reference code takes the fast path
+    variants = [message]
+    for i in range(len(message)):
+        for bit in (0x01, 0x80):
+            variants.append(message[:i] + bytes([message[i] ^ bit]) + message[i + 1 :])
+        variants.append(message[:i] + message[i + 1 :])
+    for variant in variants:
+        fast, strict = _parse_outcome(variant, fast=True), _parse_outcome(variant, fast=False)
+        assert fast == strict, variant.hex()

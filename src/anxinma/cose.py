@@ -114,6 +114,10 @@ def parse_sign1(message: bytes, *, typ: str | None = None) -> Sign1:
     whose header carries no type).  Signature bytes are not checked here; see
     :func:`verify_signature`.
     """
+    if typ is None:
+        exact = _issued_shape(message)
+        if exact is not None:
+            return exact
     try:
         top = cbor.decode(message, max_depth=2, max_items=16)
     except AnxinmaError as exc:
@@ -128,6 +132,27 @@ def parse_sign1(message: bytes, *, typ: str | None = None) -> Sign1:
     if not isinstance(signature, bytes) or len(signature) != SIGNATURE_LENGTH:
         raise CoseError("malformed", f"signature must be a {SIGNATURE_LENGTH}-byte string")
     return Sign1(protected, kid, payload, signature)
+
+
+# The one byte layout an anxinma issuer writes for a credential: array(4), bstr(13)
+# {1: -8, 4: bstr(8) kid}, {}, bstr(n) payload with 24 <= n <= 255, bstr(64) signature.
+_ISSUED_HEAD = b"\x84\x4d\xa2\x01\x27\x04\x48"
+
+
+def _issued_shape(message: bytes) -> Sign1 | None:
+    """Fast path: ``message`` in exactly the issuer's layout, read by slicing.
+
+    Every head in that layout is in shortest form and every check of
+    :func:`parse_sign1` holds for it, so the strict parse would return the same
+    :class:`Sign1`; any other layout returns ``None`` and is parsed strictly.
+    """
+    if not message.startswith(_ISSUED_HEAD) or len(message) < 18 or message[15:17] != b"\xa0\x58":
+        return None
+    n = message[17]
+    end = 18 + n
+    if n < 24 or len(message) != end + 2 + SIGNATURE_LENGTH or message[end : end + 2] != b"\x58\x40":
+        return None
+    return Sign1(message[2:15], message[7:15], message[18:end], message[end + 2 :])
 
 
 def _check_protected(protected: object, typ: str | None) -> bytes:
