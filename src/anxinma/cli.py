@@ -1855,6 +1855,6 @@ def directory_show_command(
         _say(f"{e.uscc}  {e.region or '------'}  {e.label}")
 
 
-from .cli_scan import scan_command  # noqa: E402  (cli_scan builds on the helpers above)
-
-main.add_command(scan_command)
+# Commands kept in modules of their own build on the helpers above and register
+# themselves on ``main`` when imported: batch, report, population (issue 4) and scan (issue 6).
+from . import cli_batch, cli_scan  # noqa: E402, F401

@@ -6,7 +6,7 @@ verifier holds: the same ``--trust``/``--root``/``--status``/``--directory``
 options as ``anxinma verify``, or ``--demo`` for the bundled DEMO documents.
 :func:`verify_photo` is the same for one photo, behind ``verify --image``.
 
-Registered on the main group by :mod:`anxinma.cli` (``main.add_command(scan_command)``);
+Registers itself on the main group when :mod:`anxinma.cli` imports it at its end;
 failures are reported there as one line (:class:`~anxinma.cli.CliError`).
 Reading images needs the extra ``anxinma[scan]`` (zxing-cpp, Pillow); without
 it the command says how to install it and exits 2.
@@ -41,6 +41,7 @@ from .cli import (
     _read_bytes,
     _say,
     _verification_json,
+    main,
 )
 from .idcheck import normalize_id_number
 from .scan import (
@@ -279,3 +280,6 @@ def scan_command(
         for path, results in found:
             _print_photo(path, results, held, moment)
     ctx.exit(_EXIT[max((_worst(r) for _, r in found), key=_SEVERITY.index)])
+
+
+main.add_command(scan_command)

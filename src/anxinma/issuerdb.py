@@ -4,36 +4,60 @@ This module does I/O (an SQLite file) and is therefore *not* part of the pure
 core: the verifier never imports it.  One database per issuer records
 
 - ``status_lists``: the status lists the issuer keeps (id, size);
+- ``workers``: one row per card: the card number, the worker's name, enterprise
+  and region, the ID hint carried in the codes, and a keyed hash of the ID
+  number (HMAC-SHA256 under a per-database secret) to notice one person with
+  two cards; never the ID number itself;
 - ``credentials``: every credential issued: credential id (first 8 bytes of
   SHA-256 of the signed COSE message, hex), card number, worker name, signing
-  kid, status list id and index, ``iat``, ``exp``, and its current status;
-- ``events``: an append-only log of issue / revoke / suspend / reinstate.
+  kid, status list id and index, ``iat``, ``exp``, its current status, and
+  (schema 2) the signed message itself, the dates and flags that decide its
+  colour, and the batch and input row it came from;
+- ``events``: an append-only log of issue / revoke / suspend / reinstate;
+- ``batches``: each batch run (``anxinma batch``): its input's SHA-256, options
+  and progress.
 
-Privacy: the full citizen ID number is never stored (the credential does not
-carry it either); revocation needs only the card number or the credential id.
+Privacy (docs/batch.md says what is kept and why): the full citizen ID number is
+never stored; revocation needs only the card number or the credential id.
 Indexes are drawn uniformly at random from the unused ones (herd privacy:
 the index says nothing about issuance order).
+
+The schema is versioned (``schema_version`` in ``meta``) and migrated forward
+on open, one transaction per step: 0 (empty file) -> 1 -> 2.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
-from .model import StatusRef
+from .idcheck import id_hint
+from .model import Credential, IdHint, StatusRef, Worker
 from .status import MIN_SIZE, Status, StatusList
 
-__all__ = ["IssuedCredential", "IssuerDB", "credential_id"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "Batch",
+    "BatchItem",
+    "Issuance",
+    "IssuedCredential",
+    "IssuerDB",
+    "Refusal",
+    "WorkerState",
+    "credential_id",
+    "id_mac",
+]
 
-SCHEMA_VERSION = 1
-_SCHEMA = """
+SCHEMA_VERSION = 2
+_V1 = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS status_lists (
     list_id INTEGER PRIMARY KEY CHECK (list_id BETWEEN 0 AND 255),
@@ -59,11 +83,55 @@ CREATE TABLE IF NOT EXISTS events (
     action TEXT NOT NULL
 );
 """
+_V2 = """
+ALTER TABLE credentials ADD COLUMN message BLOB;
+ALTER TABLE credentials ADD COLUMN enterprise_uscc TEXT;
+ALTER TABLE credentials ADD COLUMN region TEXT;
+ALTER TABLE credentials ADD COLUMN health_until TEXT;
+ALTER TABLE credentials ADD COLUMN insurance_until TEXT;
+ALTER TABLE credentials ADD COLUMN alert INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE credentials ADD COLUMN batch_id TEXT REFERENCES batches(batch_id);
+ALTER TABLE credentials ADD COLUMN row_no INTEGER;
+ALTER TABLE credentials ADD COLUMN rendered INTEGER NOT NULL DEFAULT 0;
+CREATE UNIQUE INDEX credentials_batch_row ON credentials(batch_id, row_no);
+CREATE INDEX events_cred ON events(cred_id);
+ALTER TABLE events ADD COLUMN note TEXT;
+CREATE TABLE workers (
+    card_no TEXT PRIMARY KEY,
+    id_mac TEXT NOT NULL UNIQUE,
+    id_region TEXT NOT NULL,
+    id_check INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    enterprise_uscc TEXT NOT NULL,
+    region TEXT NOT NULL,
+    registered_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE batches (
+    batch_id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    kid TEXT NOT NULL,
+    list_id INTEGER NOT NULL,
+    valid_days INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER
+)
+"""
 
 
 def credential_id(message: bytes) -> str:
     """The credential id: SHA-256 of the signed COSE message, first 8 bytes in hex."""
     return hashlib.sha256(message).digest()[:8].hex()
+
+
+def id_mac(key: bytes, id_number: str) -> str:
+    """The keyed hash of an ID number kept in ``workers``: HMAC-SHA256, hex.
+
+    With the database's secret it tells whether two records name the same
+    person; without it, it says nothing about the number.
+    """
+    return hmac.new(key, b"anxinma/v1/id-mac\x00" + id_number.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +146,127 @@ class IssuedCredential:
     iat: int
     exp: int
     status: Status
+
+
+@dataclass(frozen=True, slots=True)
+class Issuance:
+    """A signed credential to record, with what the issuer keeps about its worker.
+
+    Plain values only (it crosses process boundaries by the ten thousand in a
+    batch); build one with :meth:`of`.
+    """
+
+    message: bytes
+    cred_id: str
+    card_no: str
+    name: str
+    enterprise_uscc: str
+    region: str
+    id_region: str
+    id_check: int
+    id_mac: str
+    kid: bytes
+    iat: int
+    exp: int
+    status_ref: StatusRef | None
+    health_until: str | None
+    insurance_until: str | None
+    alert: bool
+    batch_id: str | None = None
+    row_no: int | None = None
+
+    @classmethod
+    def of(cls, message: bytes, cred: Credential, worker: Worker, *, key: bytes, kid: bytes,
+           batch_id: str | None = None, row_no: int | None = None) -> Issuance:  # fmt: skip
+        """The issuance of ``cred`` (signed as ``message``) for ``worker``; ``key`` is the
+        database's ID secret (:attr:`IssuerDB.id_key`)."""
+        return cls(
+            message, credential_id(message), cred.card_no, cred.name, cred.enterprise_uscc, cred.region,
+            cred.id_hint.region, cred.id_hint.check, id_mac(key, worker.id_number), kid,
+            int(cred.issued_at.timestamp()), int(cred.expires_at.timestamp()), cred.status,
+            _iso(cred.health_exam_valid_until), _iso(cred.insurance_valid_until), _alert(cred),
+            batch_id, row_no,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """An issuance that :meth:`IssuerDB.issue` did not record, and why (the field at fault)."""
+
+    row_no: int | None
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """One row of the batches table: a batch input and the options it is issued with."""
+
+    batch_id: str
+    source: str
+    rows: int
+    kid: str
+    list_id: int
+    valid_days: int
+    started_at: int
+    finished_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    """A credential issued by a batch, for its manifest and its files."""
+
+    row_no: int
+    cred_id: str
+    card_no: str
+    name: str
+    kid: str
+    status_ref: StatusRef | None
+    iat: int
+    exp: int
+    status: Status
+    message: bytes
+    rendered: int
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerState:
+    """A card and its newest credential, for coverage reports (``None`` fields: no credential)."""
+
+    card_no: str
+    enterprise_uscc: str | None
+    region: str | None
+    status: Status | None
+    exp: int | None
+    health_until: dt.date | None
+    insurance_until: dt.date | None
+    alert: bool
+
+
+def _v0_to_v1(db: sqlite3.Connection) -> None:
+    for statement in _statements(_V1):
+        db.execute(statement)
+
+
+def _v1_to_v2(db: sqlite3.Connection) -> None:
+    for statement in _statements(_V2):
+        db.execute(statement)
+    db.execute("INSERT INTO meta VALUES ('id_key', ?)", (secrets.token_hex(32),))
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+#: Migration i takes a database from schema version i to i + 1.
+_MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v0_to_v1, _v1_to_v2)
+
+
+def _version(db: sqlite3.Connection) -> int:
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone():
+        return 0
+    row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    return 0 if row is None else int(row[0])
 
 
 class IssuerDB:
@@ -101,15 +290,30 @@ class IssuerDB:
         self.close()
 
     def _migrate(self) -> None:
-        for statement in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
-            self._db.execute(statement)
-        row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        if row is None:
-            self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        elif int(row[0]) > SCHEMA_VERSION:
+        """Bring the schema to :data:`SCHEMA_VERSION`, one transaction per step."""
+        while (version := _version(self._db)) < SCHEMA_VERSION:
+            with self._tx():
+                if _version(self._db) != version:  # another process migrated meanwhile
+                    continue
+                _MIGRATIONS[version](self._db)
+                self._db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(version + 1),)
+                )
+        if version > SCHEMA_VERSION:
             raise UsageError(
-                f"{self.path}: schema version {row[0]} is newer than this anxinma ({SCHEMA_VERSION})"
+                f"{self.path}: schema version {version} is newer than this anxinma ({SCHEMA_VERSION})"
             )
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the file (after migration: :data:`SCHEMA_VERSION`)."""
+        return _version(self._db)
+
+    @property
+    def id_key(self) -> bytes:
+        """The per-database secret of :func:`id_mac` (32 random bytes made at migration to schema 2)."""
+        row = self._db.execute("SELECT value FROM meta WHERE key='id_key'").fetchone()
+        return bytes.fromhex(row[0])
 
     class _Tx:
         def __init__(self, db: sqlite3.Connection) -> None:
@@ -214,11 +418,161 @@ class IssuerDB:
                 self._log(cred.cred_id, _ACTIONS[status], now)
         return self.find(handle)
 
-    def _log(self, cred_id: str, action: str, at: dt.datetime) -> None:
+    def _log(self, cred_id: str, action: str, at: dt.datetime, note: str | None = None) -> None:
         self._db.execute(
-            "INSERT INTO events (at, cred_id, action) VALUES (?, ?, ?)",
-            (int(at.timestamp()), cred_id, action),
+            "INSERT INTO events (at, cred_id, action, note) VALUES (?, ?, ?, ?)",
+            (int(at.timestamp()), cred_id, action, note),
         )
+
+    def used_indexes(self, list_id: int) -> set[int]:
+        """The indexes of list ``list_id`` that credentials hold (for allocating many at once)."""
+        rows = self._db.execute("SELECT idx FROM credentials WHERE list_id=?", (list_id,))
+        return {r[0] for r in rows}
+
+    # -- issuing with worker records (schema 2) --------------------------------------
+
+    def issue(self, items: Sequence[Issuance], *, now: dt.datetime, replace: bool = False) -> list[Refusal]:
+        """Record ``items`` in ONE transaction; return those refused and why.
+
+        An item is refused when its card is registered to another person, its
+        person (by ID hash) holds another card, or its card already has a live
+        (valid or suspended, unexpired) credential: from the same batch always,
+        otherwise unless ``replace``, which revokes those in the same
+        transaction (re-issuing: a new health exam, new insurance).
+        """
+        refused: list[Refusal] = []
+        with self._tx():
+            known = _Known(self._db, items, now)
+            accepted = []
+            for item in items:
+                problem = known.problem(item, replace=replace)
+                if problem is not None:
+                    refused.append(Refusal(item.row_no, *problem))
+                else:
+                    accepted.append((item, known.accept(item)))
+            self._insert(accepted, now)
+        return refused
+
+    def _insert(self, accepted: list[tuple[Issuance, list[str]]], now: dt.datetime) -> None:
+        superseded = [(old, item.cred_id) for item, olds in accepted for old in olds]
+        self._db.executemany("UPDATE credentials SET status=1 WHERE cred_id=?", [(o,) for o, _ in superseded])
+        at = int(now.timestamp())
+        events: list[tuple[int, str, str, str | None]] = [
+            (at, old, "revoke", f"superseded by {new}") for old, new in superseded
+        ]
+        self._db.executemany(
+            "INSERT INTO workers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(card_no) DO UPDATE SET"
+            " name=excluded.name, enterprise_uscc=excluded.enterprise_uscc, region=excluded.region,"
+            " updated_at=excluded.updated_at",
+            [(i.card_no, i.id_mac, i.id_region, i.id_check, i.name, i.enterprise_uscc, i.region, i.iat, i.iat)
+             for i, _ in accepted],
+        )  # fmt: skip
+        self._db.executemany(
+            "INSERT INTO credentials (cred_id, card_no, name, kid, list_id, idx, iat, exp, message,"
+            " enterprise_uscc, region, health_until, insurance_until, alert, batch_id, row_no)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(i.cred_id, i.card_no, i.name, i.kid.hex(), i.status_ref and i.status_ref.list_id,
+              i.status_ref and i.status_ref.index, i.iat, i.exp, i.message, i.enterprise_uscc, i.region,
+              i.health_until, i.insurance_until, int(i.alert), i.batch_id, i.row_no) for i, _ in accepted],
+        )  # fmt: skip
+        events += [(i.iat, i.cred_id, "issue", None) for i, _ in accepted]
+        self._db.executemany("INSERT INTO events (at, cred_id, action, note) VALUES (?, ?, ?, ?)", events)
+
+    def id_hint(self, card_no: str) -> IdHint | None:
+        """The ID hint kept for ``card_no`` (what its codes carry), or ``None``."""
+        row = self._db.execute(
+            "SELECT id_region, id_check FROM workers WHERE card_no=?", (card_no,)
+        ).fetchone()
+        return None if row is None else IdHint(region=row[0], check=row[1])
+
+    def same_person(self, card_no: str, id_number: str) -> bool:
+        """Whether ``id_number`` is the number of the person registered with ``card_no``
+        (by keyed hash; also checks the ID hint of the codes)."""
+        row = self._db.execute("SELECT id_mac FROM workers WHERE card_no=?", (card_no,)).fetchone()
+        if row is None:
+            return False
+        hint = self.id_hint(card_no)
+        same = hmac.compare_digest(row[0], id_mac(self.id_key, id_number))
+        return same and hint == id_hint(id_number, card_no)
+
+    # -- batches ----------------------------------------------------------------
+
+    def begin_batch(self, batch_id: str, *, source: str, rows: int, kid: bytes, list_id: int,
+                    valid_days: int, now: dt.datetime) -> Batch:  # fmt: skip
+        """The batch ``batch_id`` (the SHA-256 of its input), created on first use.
+
+        Running it again with another key, list or validity is refused: a batch
+        is resumed with the options it was started with.
+        """
+        with self._tx():
+            found = self.batch(batch_id)
+            if found is None:
+                self._db.execute(
+                    "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+                    (batch_id, source, rows, kid.hex(), list_id, valid_days, int(now.timestamp())),
+                )
+                found = self.batch(batch_id)
+                assert found is not None
+        given = {"--key": kid.hex(), "--list-id": list_id, "--valid-days": valid_days}
+        kept = {"--key": found.kid, "--list-id": found.list_id, "--valid-days": found.valid_days}
+        for option, value in given.items():
+            if kept[option] != value:
+                raise UsageError(
+                    f"{option}: this input was started as batch {batch_id[:12]} with {option} "
+                    f"{kept[option]}; resume it with the same options"
+                )
+        return found
+
+    def batch(self, batch_id: str) -> Batch | None:
+        """The batch ``batch_id``, or ``None``."""
+        row = self._db.execute("SELECT * FROM batches WHERE batch_id=?", (batch_id,)).fetchone()
+        return None if row is None else Batch(*row)
+
+    def finish_batch(self, batch_id: str, *, now: dt.datetime) -> None:
+        """Note that every row of the batch has been dealt with."""
+        with self._tx():
+            self._db.execute(
+                "UPDATE batches SET finished_at=? WHERE batch_id=?", (int(now.timestamp()), batch_id)
+            )
+
+    def batch_items(self, batch_id: str) -> list[BatchItem]:
+        """The credentials issued by batch ``batch_id``, in input order."""
+        rows = self._db.execute(
+            "SELECT row_no, cred_id, card_no, name, kid, list_id, idx, iat, exp, status, message, rendered"
+            " FROM credentials WHERE batch_id=? ORDER BY row_no",
+            (batch_id,),
+        )
+        return [
+            BatchItem(row_no, cred_id, card, name, kid, _ref(lst, idx), iat, exp, Status(status), message,
+                      rendered)
+            for row_no, cred_id, card, name, kid, lst, idx, iat, exp, status, message, rendered in rows
+        ]  # fmt: skip
+
+    def mark_rendered(self, done: Iterable[tuple[str, int]]) -> None:
+        """Record that the files given by flag bits were written for each credential id."""
+        with self._tx():
+            self._db.executemany(
+                "UPDATE credentials SET rendered = rendered | ? WHERE cred_id=?",
+                [(flags, cred_id) for cred_id, flags in done],
+            )
+
+    # -- reports ----------------------------------------------------------------
+
+    def worker_states(self) -> Iterator[WorkerState]:
+        """Every card (registered, or known from a credential) with its newest credential."""
+        rows = self._db.execute(
+            "WITH cards AS (SELECT card_no FROM workers UNION SELECT card_no FROM credentials),"
+            " newest AS (SELECT card_no, (SELECT cred_id FROM credentials c WHERE c.card_no = cards.card_no"
+            "   ORDER BY iat DESC, rowid DESC LIMIT 1) AS cred_id FROM cards)"
+            " SELECT newest.card_no, COALESCE(w.enterprise_uscc, c.enterprise_uscc),"
+            " COALESCE(w.region, c.region),"
+            " c.status, c.exp, c.health_until, c.insurance_until, COALESCE(c.alert, 0)"
+            " FROM newest LEFT JOIN workers w ON w.card_no = newest.card_no"
+            " LEFT JOIN credentials c ON c.cred_id = newest.cred_id ORDER BY newest.card_no"
+        )
+        for card, uscc, region, status, exp, health, insurance, alert in rows:
+            yield WorkerState(card, uscc, region, None if status is None else Status(status), exp,
+                              _date(health), _date(insurance), bool(alert))  # fmt: skip
 
     def credentials(self) -> Iterator[IssuedCredential]:
         """Every recorded credential, oldest first."""
@@ -234,6 +588,81 @@ _ACTIONS = {
     Status.SUSPENDED: "suspend",
     Status.RESERVED: "x",
 }
+
+
+class _Known:
+    """What the database says about the cards and persons of a set of issuances (three
+    queries), kept up to date as issuances are accepted, so that duplicates within
+    the set are caught too."""
+
+    def __init__(self, db: sqlite3.Connection, items: Sequence[Issuance], now: dt.datetime) -> None:
+        cards = sorted({i.card_no for i in items})
+        macs = sorted({i.id_mac for i in items})
+        self.mac_of: dict[str, str] = dict(
+            _select(db, "SELECT card_no, id_mac FROM workers WHERE card_no IN", cards)
+        )
+        self.card_of: dict[str, str] = dict(
+            _select(db, "SELECT id_mac, card_no FROM workers WHERE id_mac IN", macs)
+        )
+        self.live: dict[str, list[tuple[str, str | None, int | None]]] = {}
+        query = (
+            "SELECT card_no, cred_id, batch_id, row_no FROM credentials"
+            " WHERE status IN (0, 2) AND exp > ? AND card_no IN"
+        )
+        for card, cred_id, batch_id, row_no in _select(db, query, cards, int(now.timestamp())):
+            self.live.setdefault(card, []).append((cred_id, batch_id, row_no))
+
+    def problem(self, item: Issuance, *, replace: bool) -> tuple[str, str] | None:
+        card = item.card_no
+        if self.mac_of.get(card, item.id_mac) != item.id_mac:
+            return "card_no", f"card {card} is registered to another person (the ID number differs)"
+        if self.card_of.get(item.id_mac, card) != card:
+            return "id_number", f"this person already holds card {self.card_of[item.id_mac]}"
+        live = self.live.get(card, [])
+        same = next((r for r in live if item.batch_id is not None and r[1] == item.batch_id), None)
+        if same is not None:
+            return "card_no", f"card {card} was already issued from row {same[2]} of this batch"
+        if live and not replace:
+            return (
+                "card_no",
+                f"card {card} already has a live credential ({live[0][0]}); re-issue with --replace",
+            )
+        return None
+
+    def accept(self, item: Issuance) -> list[str]:
+        """Note ``item`` as recorded; return the live credentials it supersedes."""
+        superseded = [cred_id for cred_id, _, _ in self.live.get(item.card_no, [])]
+        self.mac_of[item.card_no] = item.id_mac
+        self.card_of[item.id_mac] = item.card_no
+        self.live[item.card_no] = [(item.cred_id, item.batch_id, item.row_no)]
+        return superseded
+
+
+def _select(db: sqlite3.Connection, query: str, values: list[str], *first: object) -> list[tuple[Any, ...]]:
+    """``query`` + `` (?, ?, ...)`` over ``values``, in slices below SQLite's variable limit."""
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(values), 900):
+        part = values[start : start + 900]
+        rows += db.execute(f"{query} ({', '.join('?' * len(part))})", (*first, *part)).fetchall()
+    return rows
+
+
+def _ref(list_id: int | None, index: int | None) -> StatusRef | None:
+    return None if list_id is None or index is None else StatusRef(list_id=list_id, index=index)
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def _date(text: str | None) -> dt.date | None:
+    return None if text is None else dt.date.fromisoformat(text)
+
+
+def _alert(cred: Credential) -> bool:
+    """Whether a verifier shows this credential red whatever the date (spec §10.2)."""
+    bg = cred.background_check
+    return not cred.identity_verified or (bg is not None and bg.result.value == "flagged")
 
 
 def _row(r: tuple[Any, ...]) -> IssuedCredential:

@@ -1,0 +1,872 @@
+"""Issuing at city scale: a file of worker records in, codes, QR images and cards out (docs/batch.md).
+
+:func:`run_batch` reads a CSV or JSONL file of worker records, signs one
+credential per good row on every core (:mod:`multiprocessing`: parsing,
+checking, signing and rendering run in worker processes), records each chunk
+in the issuer database in ONE transaction together with its status indexes
+(the database is written by the parent process only), writes per worker a QR
+image and, if asked, a printable card, and rebuilds the manifest (JSONL) and
+the errors file from the database at the end.
+
+Crash safety: a credential exists once its chunk is committed; files are
+written atomically (temporary file + rename) and only for committed
+credentials; the manifest is rebuilt from the database.  A run killed at any
+point is resumed by running the same command again: the batch is the SHA-256
+of its input, rows already recorded are skipped (never re-signed), missing
+files are drawn from the stored signed messages, and no card gets a second live
+credential (see :meth:`anxinma.issuerdb.IssuerDB.issue`).  Running a finished
+batch again issues nothing.
+
+Bad rows never stop a batch: each is reported with its row (line number in the
+file, the CSV header being row 1), field and reason.
+
+This module does I/O (files, processes, SQLite) and is not part of the pure
+core; it never reads the clock (``now`` is passed in).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import hashlib
+import importlib.util
+import io
+import json
+import multiprocessing
+import os
+import random
+import re
+import secrets
+import sqlite3
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import IntFlag
+from multiprocessing.pool import AsyncResult
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from . import gbcodes
+from .card import Photo, card_png, card_svg, qr_png, qr_svg, qr_symbol
+from .errors import AnxinmaError, RecordError, UsageError
+from .issue import Issuer, credential_for
+from .issuerdb import BatchItem, Issuance, IssuerDB, Refusal
+from .model import CST, Service, StatusRef
+from .record import FIELDS, REQUIRED, parse_worker
+from .transport import to_text
+from .verify import decode_unverified
+
+__all__ = [
+    "CSV_COLUMNS",
+    "BadRow",
+    "BatchOptions",
+    "BatchResult",
+    "Files",
+    "Progress",
+    "read_input",
+    "run_batch",
+    "synthetic_population",
+]
+
+#: CSV columns: the record fields, with the nested ones flattened, and ``photo`` (cards only).
+CSV_COLUMNS = (
+    *(f for f in FIELDS if f not in ("background_check", "rating")),
+    "background_result",
+    "background_checked_on",
+    "rating_average",
+    "rating_count",
+    "photo",
+)
+_REQUIRED_COLUMNS = REQUIRED
+_SEPARATORS = re.compile(r"[;|]")
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
+_WHOLE = re.compile(r"[0-9]{1,9}\Z", re.ASCII)
+_TENTHS = re.compile(r"[0-9](\.[0-9])?\Z", re.ASCII)
+_TRUE = frozenset({"true", "yes", "1", "是"})
+_FALSE = frozenset({"false", "no", "0", "否"})
+_SERVICE_NAMES = {s.value: s.value for s in Service} | {s.label_zh: s.value for s in Service}
+DEFAULT_CHUNK = 512
+MAX_INPUT_BYTES = 1 << 30
+
+
+class Files(IntFlag):
+    """Which files a credential has had written (stored in the database, per credential)."""
+
+    QR_SVG = 1
+    QR_PNG = 2
+    CARD_SVG = 4
+    CARD_PNG = 8
+
+
+@dataclass(frozen=True, slots=True)
+class BadRow:
+    """A row that was not issued: where, which field, why."""
+
+    row: int
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOptions:
+    """How to run a batch (``anxinma batch`` options)."""
+
+    out: Path
+    image: str | None = "svg"  # "svg", "png" or None: codes only
+    cards: bool = False
+    jobs: int | None = None  # None: every core
+    list_id: int = 0
+    valid_days: int = 365
+    replace: bool = False
+    enterprises: Mapping[str, str] = field(default_factory=dict)  # USCC -> name, for cards
+    chunk: int = DEFAULT_CHUNK
+    specimen: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where a running batch is: rows to issue, issued, files to write, written."""
+
+    to_issue: int
+    issued: int
+    bad: int
+    to_render: int
+    rendered: int
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """What a run did."""
+
+    batch_id: str
+    rows: int
+    issued_now: int
+    issued_before: int
+    bad: tuple[BadRow, ...]
+    files_written: int
+    manifest: Path
+    errors: Path
+    warnings: tuple[str, ...] = ()
+
+
+# -- input ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    number: int
+    cells: Mapping[str, str] | str  # CSV cells by column, or one JSONL line
+
+
+def read_input(data: bytes, *, name: str) -> tuple[list[_Row], list[BadRow]]:
+    """Rows of a CSV or JSONL input (by ``name``'s suffix); rows malformed as CSV are
+    returned as bad rows, a malformed header raises :class:`UsageError`."""
+    text = data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
+    if name.lower().endswith((".jsonl", ".ndjson")):
+        return _jsonl_rows(text), []
+    if name.lower().endswith(".csv"):
+        return _csv_rows(text, name)
+    raise UsageError(f"{name}: the file name must end in .csv or .jsonl")
+
+
+def _jsonl_rows(text: str) -> list[_Row]:
+    lines = text.split("\n")
+    return [_Row(n, line.removesuffix("\r")) for n, line in enumerate(lines, 1) if line.strip()]
+
+
+def _csv_rows(text: str, name: str) -> tuple[list[_Row], list[BadRow]]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise UsageError(f"{name} row 1: not CSV ({exc})") from None
+    if header is None:
+        raise UsageError(f"{name}: empty file; the first row must name the columns")
+    _check_header(header, name)
+    rows: list[_Row] = []
+    bad: list[BadRow] = []
+    start = 2
+    while True:
+        try:
+            cells = next(reader, None)
+        except csv.Error as exc:
+            bad.append(BadRow(reader.line_num, "row", f"not CSV ({exc})"))
+            start = reader.line_num + 1
+            continue
+        if cells is None:
+            return rows, bad
+        if cells and any(cells):
+            if len(cells) != len(header):
+                bad.append(BadRow(start, "row", f"has {len(cells)} cells; the header has {len(header)}"))
+            else:
+                rows.append(_Row(start, dict(zip(header, cells, strict=True))))
+        start = reader.line_num + 1
+
+
+def _check_header(header: list[str], name: str) -> None:
+    unknown = next((c for c in header if c not in CSV_COLUMNS), None)
+    if unknown is not None:
+        raise UsageError(f"{name} row 1: unknown column {unknown!r} (columns: {', '.join(CSV_COLUMNS)})")
+    twice = next((c for c in header if header.count(c) > 1), None)
+    if twice is not None:
+        raise UsageError(f"{name} row 1: column {twice!r} appears twice")
+    missing = next((c for c in _REQUIRED_COLUMNS if c not in header), None)
+    if missing is not None:
+        raise UsageError(f"{name} row 1: the required column {missing!r} is missing")
+
+
+def _strict_json(line: str) -> Any:
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [k for k, _ in items]
+        twice = next((k for k in keys if keys.count(k) > 1), None)
+        if twice is not None:
+            raise RecordError(twice, "appears twice in one JSON object")
+        return dict(items)
+
+    def constant(value: str) -> Any:
+        raise RecordError("json", f"{value} is not a JSON value")
+
+    try:
+        return json.loads(line, object_pairs_hook=pairs, parse_constant=constant)
+    except json.JSONDecodeError as exc:
+        raise RecordError("json", f"not valid JSON at column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise RecordError("json", "nested too deeply") from None
+
+
+def _csv_record(cells: Mapping[str, str]) -> dict[str, Any]:
+    """The JSON-style record of a CSV row (docs/batch.md: CSV columns)."""
+    record: dict[str, Any] = {
+        k: cells[k] for k in ("name", "id_number", "card_no", "enterprise_uscc", "region")
+    }
+    record["services"] = [_service(s.strip()) for s in _SEPARATORS.split(cells["services"]) if s.strip()]
+    record["identity_verified"] = _flag(cells["identity_verified"])
+    for key in ("health_exam_valid_until", "insurance_valid_until"):
+        if cells.get(key):
+            record[key] = cells[key]
+    for key in ("training_hours", "credit_score"):
+        if cells.get(key):
+            record[key] = _whole(cells[key], key)
+    background = _pair(cells, "background_result", "background_checked_on", "background_check")
+    if background is not None:
+        record["background_check"] = {"result": background[0], "checked_on": background[1]}
+    rating = _pair(cells, "rating_average", "rating_count", "rating")
+    if rating is not None:
+        if not _TENTHS.match(rating[0]):
+            raise RecordError("rating.average", f"{rating[0]!r} is not a number 0.0..5.0 in tenths")
+        record["rating"] = {"average": float(rating[0]), "count": _whole(rating[1], "rating.count")}
+    return record
+
+
+def _service(name: str) -> str:
+    return _SERVICE_NAMES.get(name, name)  # unknown names are refused by parse_worker, naming them
+
+
+def _flag(value: str) -> bool:
+    low = value.strip().lower()
+    if low in _TRUE or low in _FALSE:
+        return low in _TRUE
+    raise RecordError("identity_verified", f"{value!r} is not true or false")
+
+
+def _whole(value: str, key: str) -> int:
+    if not _WHOLE.match(value):
+        raise RecordError(key, f"{value!r} is not a whole number")
+    return int(value)
+
+
+def _pair(cells: Mapping[str, str], a: str, b: str, what: str) -> tuple[str, str] | None:
+    first, second = cells.get(a, ""), cells.get(b, "")
+    if not first and not second:
+        return None
+    if not first or not second:
+        raise RecordError(what, f"give both {a} and {b}, or neither")
+    return first, second
+
+
+def _not_utf8(row: _Row) -> str | None:
+    cells = row.cells.items() if isinstance(row.cells, Mapping) else [("json", row.cells)]
+    return next((k for k, v in cells if _UNDECODED.search(v)), None)
+
+
+# -- worker processes -------------------------------------------------------------------
+
+_STATE: dict[str, Any] = {}
+
+
+def _init_worker(config: dict[str, Any]) -> None:
+    """Pool initializer: the signing key, the database's ID secret and the run options;
+    and a watchdog that ends this process when the batch process is gone (killed)."""
+    _STATE.update(config)
+    _STATE["issuer"] = Issuer(Ed25519PrivateKey.from_private_bytes(config["key"]))
+    threading.Thread(target=_watch, args=(config["parent"],), daemon=True).start()
+
+
+def _watch(parent: int) -> None:
+    while True:
+        time.sleep(0.5)
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # pragma: no cover  (pid reused by another user: the parent is gone)
+            os._exit(0)
+
+
+_Signed = tuple[Any, ...] | BadRow
+
+
+def _sign_chunk(rows: list[tuple[_Row, StatusRef, str | None]]) -> list[_Signed]:
+    """Parse, check and sign rows (in a worker process): a credential or a bad row each."""
+    return [_sign_row(row, ref, photo) for row, ref, photo in rows]
+
+
+def _sign_row(row: _Row, ref: StatusRef, photo: str | None) -> _Signed:
+    where = _not_utf8(row)
+    if where is not None:
+        return BadRow(row.number, where, "not UTF-8 text")
+    try:
+        record = _csv_record(row.cells) if isinstance(row.cells, Mapping) else _strict_json(row.cells)
+        worker = parse_worker(record)
+        if photo is not None:
+            _load_photo(photo)
+        issuer: Issuer = _STATE["issuer"]
+        cred = credential_for(worker, now=_STATE["now"], valid_days=_STATE["valid_days"], status=ref)
+        message = issuer.sign(cred)
+        item = Issuance.of(message, cred, worker, key=_STATE["id_key"], kid=issuer.kid,
+                           batch_id=_STATE["batch_id"], row_no=row.number)  # fmt: skip
+    except RecordError as exc:
+        return BadRow(row.number, exc.field, str(exc).split(": ", 1)[-1])
+    except AnxinmaError as exc:
+        return BadRow(row.number, "photo" if photo is not None else "record", str(exc))
+    return _pack(item)
+
+
+def _pack(item: Issuance) -> tuple[Any, ...]:
+    """An issuance as a plain tuple: pickled ten times faster than the dataclass."""
+    ref = item.status_ref
+    values = tuple(getattr(item, name) for name in _ISSUANCE_FIELDS)
+    return (*values, None if ref is None else (ref.list_id, ref.index))
+
+
+def _unpack(values: tuple[Any, ...]) -> Issuance:
+    *fields, ref = values
+    status = None if ref is None else StatusRef(list_id=ref[0], index=ref[1])
+    return Issuance(**dict(zip(_ISSUANCE_FIELDS, fields, strict=True)), status_ref=status)
+
+
+_ISSUANCE_FIELDS = tuple(name for name in Issuance.__slots__ if name != "status_ref")
+
+
+def _load_photo(path: str) -> Photo:
+    try:
+        with open(path, "rb") as f:
+            data = f.read(8 << 20)
+    except OSError as exc:
+        raise UsageError(f"photo {path}: {exc.strerror or exc}") from None
+    return Photo.from_bytes(data)
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    cred_id: str
+    card_no: str
+    message: bytes
+    photo: str | None
+    files: int  # Files still to write
+
+
+def _render_chunk(jobs: list[_Job]) -> list[tuple[str, int, str | None]]:
+    """Write the files of committed credentials (in a worker process)."""
+    return [_render(job) for job in jobs]
+
+
+def _render(job: _Job) -> tuple[str, int, str | None]:
+    out: Path = _STATE["out"]
+    text = to_text(job.message)
+    symbol = qr_symbol(text)
+    done, warning = 0, None
+    if job.files & Files.QR_SVG:
+        _atomic_write(out / "qr" / f"{job.card_no}.svg", qr_svg(symbol).encode())
+    if job.files & Files.QR_PNG:
+        _atomic_write(out / "qr" / f"{job.card_no}.png", qr_png(symbol))
+    done |= job.files & (Files.QR_SVG | Files.QR_PNG)
+    if job.files & (Files.CARD_SVG | Files.CARD_PNG):
+        photo = None
+        if job.photo is not None:
+            try:
+                photo = _load_photo(job.photo)
+            except UsageError as exc:
+                warning = f"{exc}; the card shows a placeholder"
+        cred = decode_unverified(text).credential
+        assert cred is not None  # we signed it
+        enterprise = _STATE["enterprises"].get(cred.enterprise_uscc)
+        svg = card_svg(
+            cred, text, enterprise=enterprise, photo=photo, specimen=_STATE["specimen"], symbol=symbol
+        )
+        if job.files & Files.CARD_SVG:
+            _atomic_write(out / "cards" / f"{job.card_no}.svg", svg.encode())
+        if job.files & Files.CARD_PNG:
+            _atomic_write(out / "cards" / f"{job.card_no}.png", card_png(svg))
+        done |= job.files & (Files.CARD_SVG | Files.CARD_PNG)
+    return job.cred_id, done, warning
+
+
+def _atomic_write(path: Path, data: bytes, *, sync: bool = False) -> None:
+    """Write ``path`` by renaming a complete temporary file over it: never half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            if sync:
+                f.flush()
+                os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# -- the parent: allocation, recording, scheduling ---------------------------------------
+
+
+def _wanted(options: BatchOptions) -> int:
+    files = {"svg": Files.QR_SVG, "png": Files.QR_PNG, None: 0}[options.image]
+    if options.cards:
+        files |= Files.CARD_PNG if options.image == "png" else Files.CARD_SVG
+    return int(files)
+
+
+def _paths(out: Path, card_no: str, files: int) -> dict[Files, Path]:
+    if not files:
+        return {}
+    names = {
+        Files.QR_SVG: out / "qr" / f"{card_no}.svg",
+        Files.QR_PNG: out / "qr" / f"{card_no}.png",
+        Files.CARD_SVG: out / "cards" / f"{card_no}.svg",
+        Files.CARD_PNG: out / "cards" / f"{card_no}.png",
+    }
+    return {flag: path for flag, path in names.items() if files & flag}
+
+
+def _missing(item: BatchItem, wanted: int, out: Path) -> int:
+    """Files of ``item`` still to write: not recorded as written, or no longer on disk."""
+    need = wanted & ~item.rendered
+    for flag, path in _paths(out, item.card_no, wanted & item.rendered).items():
+        if not path.exists():
+            need |= flag
+    return need
+
+
+class _Allocator:
+    """Random unused status indexes of one list (herd privacy, spec §15.3), drawn in memory;
+    an index is taken for good only when its credential is committed."""
+
+    def __init__(self, db: IssuerDB, list_id: int, needed: int) -> None:
+        size = db.lists().get(list_id)
+        if size is None:
+            raise UsageError(f"--list-id: no status list {list_id}; create it with 'anxinma status new'")
+        self.used = db.used_indexes(list_id)
+        if size - len(self.used) < needed:
+            free = size - len(self.used)
+            raise UsageError(f"--list-id: status list {list_id} has {free} free entries; {needed} are needed")
+        self.list_id, self.size = list_id, size
+
+    def take(self) -> StatusRef:
+        while (index := secrets.randbelow(self.size)) in self.used:
+            pass
+        self.used.add(index)
+        return StatusRef(list_id=self.list_id, index=index)
+
+
+@dataclass
+class _Run:
+    """The parent's state during one run."""
+
+    db: IssuerDB
+    options: BatchOptions
+    batch_id: str
+    kid: bytes
+    now: dt.datetime
+    photos: dict[int, str | None]
+    report: Callable[[Progress], None]
+    bad: list[BadRow] = field(default_factory=list)
+    issued: int = 0
+    to_render: int = 0
+    rendered: int = 0
+    files: int = 0
+    to_issue: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def progress(self) -> None:
+        self.report(Progress(self.to_issue, self.issued, len(self.bad), self.to_render, self.rendered))
+
+    def commit(self, signed: list[_Signed]) -> list[_Job]:
+        """Record one signed chunk in one transaction; the render jobs of what was recorded."""
+        items, bad = [], []
+        for entry in signed:
+            if isinstance(entry, BadRow):
+                bad.append(entry)
+            else:
+                items.append(_unpack(entry))
+        try:
+            refused = self.db.issue(items, now=self.now, replace=self.options.replace)
+        except sqlite3.IntegrityError as exc:
+            raise UsageError(f"{self.db.path}: another process wrote the same status index ({exc}); "
+                             "run the batch again to resume it") from None  # fmt: skip
+        self.bad += bad + [_bad(r) for r in refused]
+        gone = {r.row_no for r in refused}
+        kept = [i for i in items if i.row_no not in gone]
+        self.issued += len(kept)
+        return [self._job(i) for i in kept]
+
+    def _job(self, item: Issuance) -> _Job:
+        photo = self.photos.get(item.row_no) if item.row_no is not None else None
+        return _Job(item.cred_id, item.card_no, item.message, photo, _wanted(self.options))
+
+
+def _bad(refusal: Refusal) -> BadRow:
+    return BadRow(refusal.row_no or 0, refusal.field, refusal.reason)
+
+
+def _photo_path(row: _Row, base: Path) -> str | None:
+    if not isinstance(row.cells, Mapping) or not row.cells.get("photo"):
+        return None
+    return str(base / row.cells["photo"])
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """forkserver where there is one (no inherited SQLite handle or threads), else spawn."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _chunks(rows: list[tuple[_Row, StatusRef, str | None]], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def run_batch(
+    data: bytes,
+    *,
+    source: str,
+    key: Ed25519PrivateKey,
+    db: IssuerDB,
+    options: BatchOptions,
+    now: dt.datetime,
+    progress: Callable[[Progress], None] = lambda _: None,
+) -> BatchResult:
+    """Issue every good row of ``data`` (the bytes of CSV/JSONL file ``source``) not issued yet.
+
+    Resumable and idempotent: see the module docstring and docs/batch.md.
+    """
+    rows, bad = read_input(data, name=source)
+    if options.cards and options.image == "png" and importlib.util.find_spec("cairosvg") is None:
+        raise UsageError("--format: PNG cards need cairosvg: pip install 'anxinma[png]' (or use SVG cards)")
+    batch_id = hashlib.sha256(data).hexdigest()
+    issuer = Issuer(key)
+    previous = db.batch_items(batch_id)
+    done = {item.row_no for item in previous}
+    todo = [r for r in rows if r.number not in done]
+    allocator = _Allocator(db, options.list_id, len(todo))
+    db.begin_batch(batch_id, source=Path(source).name, rows=len(rows) + len(bad), kid=issuer.kid,
+                   list_id=options.list_id, valid_days=options.valid_days, now=now)  # fmt: skip
+    base = Path(source).parent
+    photos = {r.number: _photo_path(r, base) for r in rows} if options.cards else {}
+    run = _Run(db, options, batch_id, issuer.kid, now, photos, progress, bad=list(bad), to_issue=len(todo))
+    _prepare_out(options)
+    wanted = _wanted(options)
+    redo = [(item, _missing(item, wanted, options.out)) for item in previous]
+    jobs = [_Job(i.cred_id, i.card_no, i.message, photos.get(i.row_no), need) for i, need in redo if need]
+    work = [(r, allocator.take(), photos.get(r.number)) for r in todo]
+    config = {"key": key.private_bytes_raw(), "id_key": db.id_key, "now": now, "out": options.out,
+              "valid_days": options.valid_days, "enterprises": dict(options.enterprises),
+              "specimen": options.specimen, "parent": os.getpid(), "batch_id": batch_id}  # fmt: skip
+    try:
+        _schedule(run, jobs, work, config)
+    finally:
+        manifest, errors = _write_reports(run, options)
+    db.finish_batch(batch_id, now=now)  # every row issued or reported
+    bad_rows = tuple(sorted(run.bad, key=_order))
+    counts = (len(rows) + len(bad), run.issued, len(done))
+    return BatchResult(batch_id, *counts, bad_rows, run.files, manifest, errors, tuple(run.warnings))
+
+
+def _order(bad: BadRow) -> tuple[int, str]:
+    return bad.row, bad.field
+
+
+def _prepare_out(options: BatchOptions) -> None:
+    """Create the output folders; remove temporary files a killed run left behind."""
+    for sub in ("qr", "cards"):
+        folder = options.out / sub
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob(".*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+
+
+def _schedule(run: _Run, jobs: list[_Job], work: list[Any], config: dict[str, Any]) -> None:
+    """Sign chunks in order (at most two per process in flight), commit each, and queue
+    the files of what was committed behind them, so that issuing and rendering interleave."""
+    options = run.options
+    run.to_render = len(jobs) + (len(work) if _wanted(options) else 0)
+    run.progress()
+    if not jobs and not work:
+        return
+    processes = options.jobs or os.cpu_count() or 1
+    with _context().Pool(processes, initializer=_init_worker, initargs=(config,)) as pool:
+        renders: deque[AsyncResult[Any]] = deque()
+        for part in _chunks_of(jobs, options.chunk):
+            renders.append(pool.apply_async(_render_chunk, (part,)))
+        chunks = _chunks(work, options.chunk)
+        signing: deque[AsyncResult[list[_Signed]]] = deque()
+        for part in _take(chunks, 2 * processes):
+            signing.append(pool.apply_async(_sign_chunk, (part,)))
+        while signing:
+            signed = signing.popleft().get()
+            committed = run.commit(signed)
+            if _wanted(options):
+                run.to_render -= len(signed) - len(committed)
+                if committed:
+                    renders.append(pool.apply_async(_render_chunk, (committed,)))
+            for part in _take(chunks, 1):
+                signing.append(pool.apply_async(_sign_chunk, (part,)))
+            _drain(run, renders, block=False)
+            run.progress()
+        _drain(run, renders, block=True)
+        pool.close()
+        pool.join()
+    run.progress()
+
+
+def _chunks_of(items: list[_Job], size: int) -> Iterator[list[_Job]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _take(chunks: Iterator[list[Any]], n: int) -> list[list[Any]]:
+    out = []
+    for part in chunks:
+        out.append(part)
+        if len(out) == n:
+            break
+    return out
+
+
+def _drain(run: _Run, renders: deque[AsyncResult[Any]], *, block: bool) -> None:
+    while renders and (block or renders[0].ready()):
+        results = renders.popleft().get()
+        run.db.mark_rendered((cred_id, flags) for cred_id, flags, _ in results)
+        run.rendered += len(results)
+        run.files += sum(Files(flags).bit_count() for _, flags, _ in results)
+        run.warnings += [w for _, _, w in results if w]
+        run.progress()
+
+
+def _write_reports(run: _Run, options: BatchOptions) -> tuple[Path, Path]:
+    """Rebuild the manifest from the database and write the errors file (both atomically)."""
+    manifest, errors = options.out / "manifest.jsonl", options.out / "errors.csv"
+    lines = [
+        json.dumps(_manifest_entry(i, options.out), ensure_ascii=False)
+        for i in run.db.batch_items(run.batch_id)
+    ]
+    _atomic_write(manifest, "".join(line + "\n" for line in lines).encode(), sync=True)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(("row", "field", "reason"))
+    writer.writerows((b.row, b.field, b.reason) for b in sorted(run.bad, key=_order))
+    _atomic_write(errors, buffer.getvalue().encode(), sync=True)
+    return manifest, errors
+
+
+def _manifest_entry(item: BatchItem, out: Path) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "row": item.row_no,
+        "card_no": item.card_no,
+        "name": item.name,
+        "cred_id": item.cred_id,
+        "kid": item.kid,
+        "status": None if item.status_ref is None else {"list_id": item.status_ref.list_id,
+                                                          "index": item.status_ref.index},
+        "iat": _iso(item.iat),
+        "exp": _iso(item.exp),
+        "code": to_text(item.message),
+    }  # fmt: skip
+    files = _paths(out, item.card_no, item.rendered).items()
+    entry["files"] = {str(flag.name).lower(): path.relative_to(out).as_posix() for flag, path in files}
+    return entry
+
+
+def _iso(seconds: int) -> str:
+    return dt.datetime.fromtimestamp(seconds, CST).isoformat()
+
+
+# -- a synthetic population (tests, benchmarks, demos) ------------------------------------
+
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余"
+    "于杜叶程魏苏吕丁任沈姚卢钟姜崔谭陆范汪廖石金贾夏韦方付邹孟熊秦邱江尹薛闫段雷侯龙"
+    "史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+_GIVEN = "秀英桂兰玉梅凤霞红丽娟芳敏静燕艳华萍春雪云琴慧颖婷晓丹亚利美月彩金爱素翠建国平军明海伟强文杰勇"
+_MINORITY_GIVEN = (
+    "阿依古丽",
+    "古丽娜尔",
+    "热依拉",
+    "帕提古丽",
+    "努尔",
+    "米热阿依",
+    "再努尔",
+    "阿娜尔",
+    "布合力其",
+)
+_MINORITY_FAMILY = ("买买提", "艾力", "吐尔逊", "阿不都", "依明", "艾则孜", "托合提", "热合曼", "肉孜")
+#: Birth regions of ID numbers (GB/T 2260 county codes): Ningbo districts first, then common origins.
+_BIRTH_REGIONS = (
+    ("330203", 14), ("330205", 5), ("330206", 6), ("330211", 6), ("330212", 16), ("330213", 4),
+    ("330225", 3), ("330226", 4), ("330281", 6), ("330282", 7), ("330102", 2), ("330302", 2),
+    ("341222", 5), ("360121", 4), ("411302", 4), ("510122", 3), ("520102", 3), ("431121", 2),
+)  # fmt: skip
+_SERVICE_WEIGHTS = ((Service.HOUSEKEEPING, 30), (Service.CLEANING, 22), (Service.ELDERLY_CARE, 14),
+                    (Service.INFANT_CARE, 12), (Service.MATERNITY_CARE, 9), (Service.COOKING, 8),
+                    (Service.PATIENT_CARE, 4), (Service.HOME_APPLIANCE_REPAIR, 1))  # fmt: skip
+POPULATION_COLUMNS = tuple(c for c in CSV_COLUMNS if c != "photo")
+
+
+def _enterprise_rows(tsv: str) -> list[tuple[int, str, str, str]]:
+    """(rank, region, name, USCC) of examples/enterprises.tsv; a region-less row takes the
+    USCC's region (characters 3-8); an enterprise listed twice is kept once."""
+    lines = [line for line in tsv.splitlines() if line and not line.startswith("#")]
+    header = lines[0].split("\t")
+    out, seen = [], set()
+    for line in lines[1:]:
+        cells = dict(zip(header, line.split("\t"), strict=True))
+        uscc = cells["uscc"]
+        if gbcodes.uscc_problem(uscc) is not None:
+            raise UsageError(f"enterprises: {uscc!r} is not a valid USCC")
+        if uscc not in seen:
+            seen.add(uscc)
+            out.append((int(cells["rank"]), cells["region_code"] or uscc[2:8], cells["name"], uscc))
+    return out
+
+
+def _id_number(rng: random.Random, region: str, taken: set[str]) -> str:
+    while True:
+        born = dt.date(1963, 1, 1) + dt.timedelta(days=rng.randrange(13_870))
+        sequence = rng.randrange(0, 999, 2) if rng.random() < 0.9 else rng.randrange(1, 999, 2)
+        first17 = f"{region}{born:%Y%m%d}{sequence:03d}"
+        number = first17 + gbcodes.id_check_char(first17)
+        if number not in taken:
+            taken.add(number)
+            return number
+
+
+def _name(rng: random.Random) -> tuple[str, bool]:
+    if rng.random() < 0.02:
+        return f"{rng.choice(_MINORITY_GIVEN)}·{rng.choice(_MINORITY_FAMILY)}", True
+    given = "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2, 2, 2))))
+    return rng.choice(_SURNAMES) + given, False
+
+
+def _day(base: dt.date, rng: random.Random, low: int, high: int) -> str:
+    return (base + dt.timedelta(days=rng.randint(low, high))).isoformat()
+
+
+def _synthetic_row(rng: random.Random, n: int, enterprise: tuple[int, str, str, str], as_of: dt.date,
+                   taken: set[str]) -> dict[str, str]:  # fmt: skip
+    _, region, _, uscc = enterprise
+    name, minority = _name(rng)
+    birth = "650102" if minority else rng.choices(*zip(*_BIRTH_REGIONS, strict=True))[0]
+    kinds = rng.choices(*zip(*_SERVICE_WEIGHTS, strict=True), k=rng.choice((1, 2, 2, 3, 3, 4)))
+    services = [s.value for s in Service if s in set(kinds)]
+    row = dict.fromkeys(POPULATION_COLUMNS, "")
+    row |= {
+        "name": name,
+        "id_number": _id_number(rng, birth, taken),
+        "card_no": f"SYNB{n:08d}",  # SYNthetic NingBo: never a real card number
+        "enterprise_uscc": uscc,
+        "region": region,
+        "services": ";".join(services),
+        "identity_verified": "false" if rng.random() < 0.004 else "true",
+    }
+    if rng.random() < 0.97:
+        flagged = rng.random() < 0.003
+        row["background_result"] = "flagged" if flagged else "clear"
+        row["background_checked_on"] = _day(as_of, rng, -1000, -30)
+    if rng.random() < 0.99:
+        row["health_exam_valid_until"] = _day(as_of, rng, -60, 365)  # about 1 in 7 lapsed
+    if rng.random() < 0.99:
+        row["insurance_valid_until"] = _day(as_of, rng, -30, 400)  # about 1 in 14 lapsed
+    if rng.random() < 0.9:
+        row["training_hours"] = str(rng.choice((16, 24, 32, 40, 48, 64, 80, 96, 120)))
+        row["credit_score"] = str(rng.randint(60, 100))
+    if rng.random() < 0.8:
+        row["rating_average"] = f"{rng.randint(35, 50) / 10:.1f}"
+        row["rating_count"] = str(rng.randint(0, 240))
+    return row
+
+
+#: Defects planted in about 1 % of rows: (column, how to spoil it), each reported as a bad row.
+_DEFECTS: tuple[tuple[str, Callable[[str, random.Random], str]], ...] = (
+    ("id_number", lambda v, r: v[:17] + ("0" if v[17] != "0" else "1")),
+    ("enterprise_uscc", lambda v, r: v[:17] + ("0" if v[17] != "0" else "1")),
+    ("services", lambda v, r: v + ";gardening"),
+    ("health_exam_valid_until", lambda v, r: "2027-02-30"),
+    ("name", lambda v, r: ""),
+    ("name", lambda v, r: "超" * 21),
+    ("identity_verified", lambda v, r: "maybe"),
+    ("rating_average", lambda v, r: "4.75"),
+    ("training_hours", lambda v, r: "12.5"),
+    ("region", lambda v, r: "990000"),
+    ("insurance_valid_until", lambda v, r: "31/12/2027"),
+)
+
+
+def synthetic_population(enterprises_tsv: str, *, count: int, seed: int, as_of: dt.date,
+                         bad_rate: float = 0.01) -> Iterator[dict[str, str]]:  # fmt: skip
+    """A deterministic SYNTHETIC population of ``count`` CSV rows over the enterprises of
+    ``enterprises_tsv`` (examples/enterprises.tsv), dated around ``as_of``.
+
+    Workers are spread over enterprises by rank (weight rank^-0.8, so the ranking
+    of the source table holds); ID numbers and USCCs are valid but made up, card
+    numbers start with ``SYNB``.  About 1 in 7 health exams and 1 in 14
+    insurances have lapsed by ``as_of``, and ``bad_rate`` of the rows carry a
+    planted defect (a bad check character, an unknown service, the same person
+    or card twice...), for the errors file.
+    """
+    rng = random.Random(seed)
+    firms = _enterprise_rows(enterprises_tsv)
+    shares = _shares([rank**-0.8 for rank, *_ in firms], count)
+    owners = [firm for firm, share in zip(firms, shares, strict=True) for _ in range(share)]
+    rng.shuffle(owners)
+    taken: set[str] = set()
+    rows = [_synthetic_row(rng, n, firm, as_of, taken) for n, firm in enumerate(owners, 1)]
+    for n in sorted(rng.sample(range(count), round(count * bad_rate))):
+        _spoil(rows, n, rng)
+    yield from rows
+
+
+def _shares(weights: list[float], count: int) -> list[int]:
+    total = sum(weights)
+    shares = [int(count * w / total) for w in weights]
+    for i in range(count - sum(shares)):
+        shares[i] += 1
+    return shares
+
+
+def _spoil(rows: list[dict[str, str]], n: int, rng: random.Random) -> None:
+    kind = rng.randrange(len(_DEFECTS) + 2)
+    if kind == len(_DEFECTS):  # the same person again, under another card
+        rows[n]["id_number"] = rows[(n + 1) % len(rows)]["id_number"]
+    elif kind == len(_DEFECTS) + 1:  # the same card twice
+        rows[n]["card_no"] = rows[(n + 7) % len(rows)]["card_no"]
+    else:
+        column, spoil = _DEFECTS[kind]
+        rows[n][column] = spoil(rows[n][column], rng)

@@ -1,0 +1,326 @@
+"""City-scale commands: ``batch``, ``report coverage``, ``report ranking``, ``population``.
+
+Importing this module registers them on :func:`anxinma.cli.main` (the last
+line of ``cli.py`` imports it, so the import works whichever module is loaded
+first); errors go through its one-line reporting (:class:`~anxinma.cli.CliError`).  This
+module reads the clock (progress rate and ETA, and ``now`` by default) like
+:mod:`anxinma.cli`; the library modules it drives do not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import fcntl
+import io
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from .batch import (
+    DEFAULT_CHUNK,
+    MAX_INPUT_BYTES,
+    POPULATION_COLUMNS,
+    BatchOptions,
+    BatchResult,
+    Progress,
+    run_batch,
+    synthetic_population,
+)
+from .cli import (
+    _NOW_HELP,
+    EXIT_OK,
+    EXIT_RED,
+    CliError,
+    _clock,
+    _open_db,
+    _parse_time,
+    _read_bytes,
+    _read_directory,
+    _read_private_key,
+    _replace_file,
+    _roots,
+    _say,
+    main,
+)
+from .directory import Directory
+from .errors import UsageError
+from .issue import DEFAULT_VALID_DAYS, MAX_VALID_DAYS
+from .report import FORMATS, RANKING_HEADERS, coverage, coverage_tables, ranking, render_table
+
+__all__ = ["batch_command", "population_command", "report_group"]
+
+_POPULATION_AS_OF = "2026-12-01"
+
+
+# -- progress on standard error -------------------------------------------------------
+
+
+class _ProgressLine:
+    """Count, rate and ETA on stderr: redrawn in place on a terminal, a line every 10 s otherwise."""
+
+    def __init__(self, batch: str) -> None:
+        self.batch = batch[:12]
+        self.start = self.last = time.monotonic()
+        self.tty = sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, p: Progress) -> None:
+        now = time.monotonic()
+        if now - self.last < (0.25 if self.tty else 10.0):
+            return
+        self.last = now
+        self.draw(p, now)
+
+    def draw(self, p: Progress, now: float) -> None:
+        work, done = p.to_issue + p.to_render, p.issued + p.bad + p.rendered
+        elapsed = max(now - self.start, 1e-9)
+        rate = (p.issued + p.bad) / elapsed
+        eta = elapsed * (work - done) / done if done else 0.0
+        files = f", files {p.rendered:,}/{p.to_render:,}" if p.to_render else ""
+        line = (
+            f"batch {self.batch}: issued {p.issued:,}/{p.to_issue:,}, bad {p.bad:,}{files}, "
+            f"{rate:,.0f} rows/s, ETA {_clock_time(eta)}"
+        )
+        click.echo(("\r" + line + "\x1b[K") if self.tty else line, err=True, nl=not self.tty)
+        self.shown = True
+
+    def close(self) -> None:
+        if self.tty and self.shown:
+            click.echo("", err=True)
+
+
+def _clock_time(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
+
+
+@contextlib.contextmanager
+def _batch_lock(db_path: str) -> Iterator[None]:
+    """One batch at a time per database (released by the OS if the process dies)."""
+    lock = Path(f"{db_path}.batch-lock")
+    try:
+        handle = open(lock, "a")  # noqa: SIM115  (held for the whole run)
+    except OSError as exc:
+        raise CliError(str(lock), exc.strerror or str(exc)) from None
+    with handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CliError("--db", f"{db_path}: another batch is running on this database") from None
+        yield
+
+
+def _directory(path: str | None, roots: tuple[str, ...], now: dt.datetime) -> Directory | None:
+    return None if path is None else _read_directory(path, _roots(roots), now=now)
+
+
+_DIRECTORY = click.option(
+    "--directory",
+    "directory_path",
+    metavar="DIR.cwt",
+    help="A root-signed enterprise directory: print enterprise names and districts (needs --root).",
+)
+_ROOT = click.option(
+    "--root", "root_paths", multiple=True, metavar="ROOT.pub.pem", help="The pinned root public key."
+)
+
+
+# -- batch ------------------------------------------------------------------------------
+
+
+@click.command("batch")
+@click.argument("workers", metavar="WORKERS.csv|WORKERS.jsonl")
+@click.option("--key", "key_path", required=True, metavar="KEY.pem", help="Issuer private key (mode 0600).")
+@click.option("--db", "db_path", required=True, metavar="ISSUER.db", help="The issuer database (SQLite).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for qr/, cards/, manifest.jsonl and errors.csv.")  # fmt: skip
+@click.option("--format", "image", type=click.Choice(["svg", "png", "none"]), default="svg",
+              show_default=True, help="QR image per worker; none: codes only (in the manifest).")  # fmt: skip
+@click.option(
+    "--cards", is_flag=True, help="Also a printable card per worker (cards/, SVG; PNG with --format png)."
+)
+@click.option("--jobs", type=click.IntRange(1, 512), help="Worker processes. [default: every core]")
+@click.option("--list-id", type=click.IntRange(0, 255), default=0, show_default=True, help="Status list.")
+@click.option("--valid-days", type=click.IntRange(1, MAX_VALID_DAYS), default=DEFAULT_VALID_DAYS,
+              show_default=True, help="Days until the codes expire.")  # fmt: skip
+@click.option("--replace", is_flag=True, help="Re-issue: revoke a card's live credential in the same step.")
+@_DIRECTORY
+@_ROOT
+@click.option("--specimen", is_flag=True, help="Overprint cards with 样例 SPECIMEN (synthetic data).")
+@click.option("--now", metavar="ISO8601", callback=_parse_time, help=_NOW_HELP)
+@click.option("--passphrase-env", metavar="VAR", help="The key's passphrase is in environment variable VAR.")
+@click.option("--chunk-size", type=click.IntRange(1, 100_000), default=DEFAULT_CHUNK, hidden=True)
+@click.pass_context
+def batch_command(
+    ctx: click.Context, workers: str, key_path: str, db_path: str, out_dir: Path, image: str, cards: bool,
+    jobs: int | None, list_id: int, valid_days: int, replace: bool, directory_path: str | None,
+    root_paths: tuple[str, ...], specimen: bool, now: dt.datetime | None, passphrase_env: str | None,
+    chunk_size: int,
+) -> None:  # fmt: skip
+    """Issue a code for every worker in a CSV or JSONL file, on every core.
+
+    Writes OUT/qr/CARD_NO.svg (or .png), with --cards OUT/cards/CARD_NO.svg, the
+    manifest OUT/manifest.jsonl (one line per credential, with its code) and
+    OUT/errors.csv (row, field, reason of each bad row). Bad rows never stop
+    the batch. Killed or interrupted, the same command resumes it; run again
+    when finished, it issues nothing. Exit status: 0 every row issued, 1 some
+    rows bad (the others issued), 2 nothing done (usage error).
+    """
+    moment = now or _clock()
+    data = _read_bytes(workers, limit=MAX_INPUT_BYTES, what="worker file")
+    key = _read_private_key(key_path, passphrase_env)
+    directory = _directory(directory_path, root_paths, moment)
+    names = {e.uscc: e.name for e in directory.enterprises} if directory is not None else {}
+    options = BatchOptions(out=out_dir, image=None if image == "none" else image, cards=cards, jobs=jobs,
+                           list_id=list_id, valid_days=valid_days, replace=replace, enterprises=names,
+                           chunk=chunk_size, specimen=specimen)  # fmt: skip
+    with _batch_lock(db_path), _open_db(db_path) as db:
+        progress = _ProgressLine(workers)
+        try:
+            result = run_batch(data, source=workers, key=key, db=db, options=options, now=moment,
+                               progress=progress)  # fmt: skip
+        except UsageError as exc:
+            where, _, message = str(exc).partition(": ")
+            raise CliError(where, message or where) from None
+        finally:
+            progress.close()
+    for warning in result.warnings[:20]:
+        _say(f"anxinma: warning: {warning}", err=True)
+    _say(_summary(result, workers), err=True)
+    ctx.exit(EXIT_RED if result.bad else EXIT_OK)
+
+
+def _summary(r: BatchResult, source: str) -> str:
+    head = f"batch {r.batch_id[:12]} ({source}, {r.rows:,} rows): "
+    bad = f"{len(r.bad):,} bad rows (see {r.errors})" if r.bad else "no bad rows"
+    if not r.issued_now:
+        return (
+            head + f"nothing new to issue: {r.issued_before:,} issued before; {bad}; "
+            f"{r.files_written:,} files written"
+        )
+    return (
+        head + f"{r.issued_now:,} issued now, {r.issued_before:,} before; {bad}; "
+        f"{r.files_written:,} files written; manifest {r.manifest}"
+    )
+
+
+# -- reports ------------------------------------------------------------------------------
+
+
+@click.group("report")
+def report_group() -> None:
+    """Coverage and rankings from an issuer database."""
+
+
+_REPORT_FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format."
+)
+
+
+@report_group.command("coverage")
+@click.option("--db", "db_path", required=True, metavar="ISSUER.db", help="The issuer database (SQLite).")
+@_DIRECTORY
+@_ROOT
+@_REPORT_FORMAT
+@click.option("--now", metavar="ISO8601", callback=_parse_time, help=_NOW_HELP)
+def coverage_command(db_path: str, directory_path: str | None, root_paths: tuple[str, ...], fmt: str,
+                     now: dt.datetime | None) -> None:  # fmt: skip
+    """Per enterprise and per district: workers registered, with a live credential, green,
+    yellow (health exam or insurance lapsed), red, suspended, revoked, expired; the
+    certification rate (live / registered)."""
+    moment = now or _clock()
+    directory = _directory(directory_path, root_paths, moment)
+    with _open_db(db_path) as db:
+        cov = coverage(db.worker_states(), now=moment, directory=directory)
+    tables = coverage_tables(cov)
+    if fmt == "csv":  # one CSV: the enterprise table (districts are its column)
+        tables = tables[:1]
+    click.echo(
+        "\n".join(render_table(title, headers, rows, fmt) for title, headers, rows in tables), nl=False
+    )
+
+
+@report_group.command("ranking")
+@click.option("--db", "db_path", required=True, metavar="ISSUER.db", help="The issuer database (SQLite).")
+@_DIRECTORY
+@_ROOT
+@_REPORT_FORMAT
+@click.option("--district", help="Rank only the enterprises of this district.")
+@click.option("--top", type=click.IntRange(1), help="Show only the first N.")
+@click.option("--now", metavar="ISO8601", callback=_parse_time, help=_NOW_HELP)
+def ranking_command(db_path: str, directory_path: str | None, root_paths: tuple[str, ...], fmt: str,
+                    district: str | None, top: int | None, now: dt.datetime | None) -> None:  # fmt: skip
+    """Enterprises ranked by workers with a live credential, with their district."""
+    moment = now or _clock()
+    directory = _directory(directory_path, root_paths, moment)
+    with _open_db(db_path) as db:
+        cov = coverage(db.worker_states(), now=moment, directory=directory)
+    try:
+        rows = ranking(cov, district=district)
+    except UsageError as exc:
+        raise CliError("--district", str(exc).partition(": ")[2]) from None
+    title = f"Ranking by live credentials{f' in {district}' if district else ''}, {moment.date()}"
+    click.echo(render_table(title, RANKING_HEADERS, rows[:top] if top else rows, fmt), nl=False)
+
+
+# -- population ---------------------------------------------------------------------------
+
+
+@click.command("population")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The CSV file to write (replaced if it exists).")  # fmt: skip
+@click.option("--count", type=click.IntRange(1, 10_000_000), default=59_216, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option(
+    "--enterprises",
+    "tsv_path",
+    default="examples/enterprises.tsv",
+    show_default=True,
+    metavar="FILE.tsv",
+    help="Enterprises with (synthetic) USCCs: rank, district, region_code, name, uscc.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    default=_POPULATION_AS_OF,
+    show_default=True,
+    metavar="YYYY-MM-DD",
+    help="The day expiry dates spread around (fixed: the output is deterministic).",
+)
+@click.option("--bad-rate", type=click.FloatRange(0, 0.5), default=0.01, show_default=True,
+              help="Share of rows with a planted defect.")  # fmt: skip
+def population_command(
+    out_path: Path, count: int, seed: int, tsv_path: str, as_of: str, bad_rate: float
+) -> None:
+    """Write a deterministic SYNTHETIC population of workers as CSV (made-up people, valid but
+    made-up ID numbers, card numbers SYNB...), for tests, benchmarks and demos."""
+    try:
+        day = dt.date.fromisoformat(as_of)
+    except ValueError:
+        raise CliError("--as-of", f"{as_of!r} is not a date YYYY-MM-DD") from None
+    tsv = _read_bytes(tsv_path, limit=1 << 20, what="enterprise table").decode("utf-8", errors="replace")
+    try:
+        rows = list(synthetic_population(tsv, count=count, seed=seed, as_of=day, bad_rate=bad_rate))
+    except (UsageError, KeyError, ValueError) as exc:
+        raise CliError(tsv_path, f"not an enterprise table ({exc})") from None
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=POPULATION_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    _replace_file(out_path, buffer.getvalue().encode("utf-8"))
+    _say(
+        f"wrote {len(rows):,} SYNTHETIC worker rows (seed {seed}, as of {day}) to {os.fspath(out_path)}",
+        err=True,
+    )
+
+
+main.add_command(batch_command)
+main.add_command(report_group)
+main.add_command(population_command)
