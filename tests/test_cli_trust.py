@@ -185,6 +185,23 @@ def test_revocation_story(story: Story) -> None:
     assert "urn:anxinma:status:nb:0" in shown.stdout
 
 
+def test_reissue_needs_replace_and_revokes_the_old_credential_in_the_same_step(story: Story) -> None:
+    """One live credential per card (spec §16): a second issue is refused; --replace re-issues."""
+    nb_with_key_a(story)
+    story.ok("status", "new", "--db", story.db)
+    first = story.issue("a", at(), db=True)
+    again = run("issue", REFERENCE, "--key", story.key("a"), "--now", at(hours=1), "--db", story.db)
+    assert again.exit_code == 2 and again.stdout == ""
+    assert again.stderr.count("\n") == 1 and "live credential" in again.stderr
+    second = story.ok(
+        "issue", REFERENCE, "--key", story.key("a"), "--now", at(hours=2), "--db", story.db, "--replace"
+    ).stdout.strip()
+    story.publish(now=at(hours=3))
+    assert story.verify(first, at(hours=4), status=True)[1]["reasons"] == ["revoked"]
+    assert story.verify(second, at(hours=4), status=True)[0] == 0
+    assert run("issue", REFERENCE, "--key", story.key("a"), "--replace").exit_code == 2  # needs --db
+
+
 def test_revocation_script_runs_with_the_installed_command() -> None:
     proc = subprocess.run(
         ["bash", str(EXAMPLES / "revocation.sh")],

@@ -50,7 +50,7 @@ from .document import DocumentError
 from .errors import AnxinmaError, CredentialTooLargeError, KeyFormatError, UsageError
 from .idcheck import normalize_id_number
 from .issue import DEFAULT_VALID_DAYS, MAX_VALID_DAYS, Issuer, credential_for
-from .issuerdb import IssuerDB
+from .issuerdb import Issuance, IssuerDB
 from .keys import (
     generate_private_key,
     kid_of,
@@ -890,6 +890,12 @@ def keygen_command(out_dir: Path, name: str, passphrase_env: str | None) -> None
     type=click.IntRange(0, 255),
     help="The status list for --db. [default: 0]",
 )
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="With --db: re-issue (new health exam, new insurance): revoke the card's live credential "
+    "in the same step. Without it a card with a live credential is refused.",
+)
 @click.option("--now", metavar="ISO8601", callback=_parse_time, help=_NOW_HELP)
 @click.option("--passphrase-env", metavar="VAR", help="The key's passphrase is in environment variable VAR.")
 def issue_command(
@@ -898,6 +904,7 @@ def issue_command(
     valid_days: int,
     db_path: str | None,
     list_id: int | None,
+    replace: bool,
     now: dt.datetime | None,
     passphrase_env: str | None,
 ) -> None:
@@ -910,8 +917,8 @@ def issue_command(
     An invalid record is refused with exit 2, naming the field; nothing is
     printed on standard output then.
     """
-    if db_path is None and list_id is not None:
-        raise CliError("--list-id", "needs --db ISSUER.db")
+    if db_path is None and (list_id is not None or replace):
+        raise CliError("--list-id" if list_id is not None else "--replace", "needs --db ISSUER.db")
     record = _read_record(worker)
     issuer = Issuer(_read_private_key(key_path, passphrase_env))
     moment = now or _clock()
@@ -920,7 +927,7 @@ def issue_command(
         return
     with _open_db(db_path) as db:
         text, cred_id, ref = _issue_recorded(
-            db, issuer, record, now=moment, valid_days=valid_days, list_id=list_id or 0
+            db, issuer, record, now=moment, valid_days=valid_days, list_id=list_id or 0, replace=replace
         )
     click.echo(text)
     _say(
@@ -936,25 +943,30 @@ def _signed(issuer: Issuer, cred: Credential) -> bytes:
 
 
 def _issue_recorded(
-    db: IssuerDB, issuer: Issuer, record: Worker, *, now: dt.datetime, valid_days: int, list_id: int
+    db: IssuerDB,
+    issuer: Issuer,
+    record: Worker,
+    *,
+    now: dt.datetime,
+    valid_days: int,
+    list_id: int,
+    replace: bool = False,
 ) -> tuple[str, str, StatusRef]:
-    """Allocate a random status index, sign, record (spec §16); the text, credential id and ref."""
+    """Allocate a random status index, sign, record (spec §16) through the same
+    :meth:`IssuerDB.issue` path as a batch (one card per person, one live
+    credential per card; ``replace`` revokes the previous one in the same
+    transaction); the text, credential id and ref."""
     try:
         ref = db.allocate(list_id)
     except UsageError as exc:
         raise CliError("--list-id", str(exc)) from None
     cred = credential_for(record, now=now, valid_days=valid_days, status=ref)
     message = _signed(issuer, cred)
-    cred_id = db.record(
-        message,
-        card_no=cred.card_no,
-        name=cred.name,
-        kid=issuer.kid,
-        ref=ref,
-        iat=cred.issued_at,
-        exp=cred.expires_at,
-    )
-    return to_text(message), cred_id, ref
+    item = Issuance.of(message, cred, record, key=db.id_key, kid=issuer.kid)
+    refused = db.issue([item], now=now, replace=replace)
+    if refused:
+        raise CliError(refused[0].field, refused[0].reason)
+    return to_text(message), item.cred_id, ref
 
 
 @main.command("verify")
