@@ -43,7 +43,8 @@ def documents() -> dict[str, bytes]:
     """File name -> signed document."""
     issued = _demo.DOCUMENTS_ISSUED_AT
     expires = _demo.DOCUMENTS_EXPIRE_AT
-    root = _demo.root_private_key()
+    # The root private key is in the repository's keys/, never in the wheel (read it from there).
+    root = anxinma.load_private_key((KEYS / _demo.ROOT_PRIVATE_KEY_FILE).read_bytes())
     issuer_key = anxinma.IssuerKey(public_key=raw_public_key(_demo.public_key()), valid_from=issued)
     issuer = anxinma.TrustedIssuer(
         id=_demo.ISSUER_ID, name=_demo.ISSUER_NAME, regions=_demo.ISSUER_REGIONS, keys=(issuer_key,)
