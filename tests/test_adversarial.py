@@ -813,6 +813,37 @@ def test_cli_writes_only_the_paths_it_is_given(tmp_path: Path, monkeypatch: pyte
     step(("demo", "--out-dir", out / "demo"), {"out/demo", "out/demo/anxinma-demo.svg"})
 
 
+def test_encrypted_keys_work_through_every_command_that_signs(tmp_path: Path) -> None:
+    """keygen, issue, trust sign, status publish, directory build and batch all take an
+    encrypted PKCS#8 key with --passphrase-env; without the passphrase each refuses (exit 2)."""
+    env = {"AXM_PASS": "门前的安心码"}
+    sealed = ("--passphrase-env", "AXM_PASS")
+    for name in ("root", "issuer"):
+        assert run("keygen", "--out-dir", tmp_path, "--name", name, *sealed, env=env).exit_code == 0
+    root, issuer = tmp_path / "root.key.pem", tmp_path / "issuer.key.pem"
+    assert b"ENCRYPTED PRIVATE KEY" in root.read_bytes()
+    source, db = tmp_path / "trust.json", tmp_path / "issuer.db"
+    steps = [
+        ("trust", "init", "--out", source),
+        ("trust", "add", source, "--issuer", "nb", "--name", "宁波", "--regions", "3302",
+         "--pub", tmp_path / "issuer.pub.pem"),
+        ("trust", "sign", source, "--root-key", root, "--out", tmp_path / "trust.cwt", *sealed),
+        ("status", "new", "--db", db),
+        ("issue", REFERENCE_FILE, "--key", issuer, "--db", db, *sealed),
+        ("status", "publish", "--db", db, "--key", issuer, "--issuer", "nb",
+         "--out", tmp_path / "s.cwt", *sealed),
+        ("directory", "build", REPO / "examples" / "enterprises.tsv", "--root-key", root,
+         "--out", tmp_path / "dir.cwt", *sealed),
+    ]  # fmt: skip
+    for step in steps:
+        result = run(*step, env=env)
+        assert result.exit_code == 0, (step[:2], result.stderr)
+    for step in steps[2:]:
+        if "--passphrase-env" in step:
+            refused = run(*step[: step.index("--passphrase-env")], env=env)
+            assert refused.exit_code == 2 and refused.stderr.count("\n") == 1, (step[:2], refused.stderr)
+
+
 def test_keygen_does_not_follow_a_planted_symlink(tmp_path: Path) -> None:
     """A symlink where the private key will go (pointing at a file an attacker can read) is refused."""
     outside = tmp_path / "attacker-readable.pem"
