@@ -814,7 +814,7 @@ def test_cli_writes_only_the_paths_it_is_given(tmp_path: Path, monkeypatch: pyte
 
 
 def test_encrypted_keys_work_through_every_command_that_signs(tmp_path: Path) -> None:
-    """keygen, issue, trust sign, status publish, directory build and batch all take an
+    """keygen, issue, trust sign, status publish and directory build all take an
     encrypted PKCS#8 key with --passphrase-env; without the passphrase each refuses (exit 2)."""
     env = {"AXM_PASS": "门前的安心码"}
     sealed = ("--passphrase-env", "AXM_PASS")
