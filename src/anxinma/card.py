@@ -703,7 +703,7 @@ def card_png(svg: str, *, dpi: int = 300) -> bytes:
     """Rasterise a card (or any SVG) to PNG at ``dpi``: needs the optional extra
     ``anxinma[png]`` (cairosvg, which needs the Cairo library and a CJK font)."""
     try:
-        import cairosvg  # type: ignore[import-untyped]  # noqa: PLC0415  (optional extra)
+        import cairosvg  # noqa: PLC0415  (optional extra)
     except ImportError:
         raise UsageError("PNG cards need cairosvg: pip install 'anxinma[png]'") from None
     png: bytes = cairosvg.svg2png(bytestring=svg.encode("utf-8"), dpi=dpi)
