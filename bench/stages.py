@@ -97,7 +97,7 @@ def verify_stages(key: Ed25519PrivateKey) -> Stages:
         ("verify: total", lambda: anxinma.verify(text, keyring, now=NOW)),
         ("  from_text (base45 decode)", lambda: from_text(text)),
         ("    of which b45decode", lambda: b45decode(text[5:])),
-        ("  parse_sign1 (2 strict decodes)", lambda: cose.parse_sign1(message)),
+        ("  parse_sign1 (issuer layout: slicing; else strict decodes)", lambda: cose.parse_sign1(message)),
         ("  verify_signature", lambda: cose.verify_signature(msg, public)),
         ("    of which Ed25519 verify", lambda: public.verify(msg.signature, to_sign)),
         ("  cbor.decode(payload) (strict)", lambda: cbor.decode(msg.payload, max_depth=1, max_items=64)),
