@@ -39,7 +39,6 @@ import random
 import re
 import secrets
 import sqlite3
-import tempfile
 import threading
 import time
 from collections import deque
@@ -53,6 +52,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from . import gbcodes
+from ._files import replace_atomically
 from .card import Photo, card_png, card_svg, qr_png, qr_svg, qr_symbol
 from .errors import AnxinmaError, RecordError, UsageError
 from .issue import Issuer, credential_for
@@ -420,17 +420,7 @@ def _render(job: _Job) -> tuple[str, int, str | None]:
 
 def _atomic_write(path: Path, data: bytes, *, sync: bool = False) -> None:
     """Write ``path`` by renaming a complete temporary file over it: never half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            if sync:
-                f.flush()
-                os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_atomically(path, data, sync=sync)
 
 
 # -- the parent: allocation, recording, scheduling ---------------------------------------

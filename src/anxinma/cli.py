@@ -45,6 +45,7 @@ import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from . import __version__, _demo, gbcodes
+from ._files import replace_atomically
 from .directory import MAX_DIRECTORY_BYTES, Directory, Enterprise
 from .document import DocumentError
 from .errors import AnxinmaError, CredentialTooLargeError, KeyFormatError, UsageError
@@ -447,28 +448,13 @@ def _make_dir(path: Path) -> None:
 
 
 def _replace_file(path: Path, data: bytes) -> None:
-    """Write ``path`` atomically, replacing any previous version (keeping its permissions).
-
-    The bytes go to a temporary file in the same directory, are flushed to disk
-    and renamed over ``path`` (:func:`os.replace`): a reader sees the old
-    version or the new one, never half of either.
-    """
+    """Write ``path`` atomically, replacing any previous version (keeping its permissions);
+    a failure to write is one line, exit 1 (see :func:`anxinma._files.replace_atomically`)."""
     try:
         mode = stat.S_IMODE(path.stat().st_mode) if path.is_file() else 0o644
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        replace_atomically(path, data, mode=mode)
     except OSError as exc:
         raise CliError(str(path), exc.strerror or str(exc), code=EXIT_RED) from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if hasattr(os, "fchmod"):
-                os.fchmod(f.fileno(), mode)
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _json_bytes(value: Any) -> bytes:
@@ -969,6 +955,24 @@ def _issue_recorded(
     return to_text(message), item.cred_id, ref
 
 
+#: The verdict policy options shared by ``verify`` and ``scan`` (spec §10.6).
+_MAX_STATUS_AGE_OPTION = click.option(
+    "--max-status-age",
+    type=click.FloatRange(0, 24 * _MAX_DOCUMENT_DAYS, min_open=True),
+    default=DEFAULT_POLICY.max_status_age.total_seconds() / 3600,
+    show_default=True,
+    metavar="HOURS",
+    help="A status list issued longer ago than this (or past its expiry) is stale.",
+)
+_STALE_OPTION = click.option(
+    "--stale",
+    type=click.Choice(["yellow", "red"]),
+    default=DEFAULT_POLICY.stale_status_color.value,
+    show_default=True,
+    help="The colour a stale status list forces.",
+)
+
+
 @main.command("verify")
 @click.argument("code", metavar="CODE|-")
 @click.option(
@@ -1004,21 +1008,8 @@ def _issue_recorded(
     metavar="N",
     help="Refuse a trust list older than sequence N (the newest one seen: no rollback).",
 )
-@click.option(
-    "--max-status-age",
-    type=click.FloatRange(0, 24 * _MAX_DOCUMENT_DAYS, min_open=True),
-    default=DEFAULT_POLICY.max_status_age.total_seconds() / 3600,
-    show_default=True,
-    metavar="HOURS",
-    help="A status list issued longer ago than this (or past its expiry) is stale.",
-)
-@click.option(
-    "--stale",
-    type=click.Choice(["yellow", "red"]),
-    default=DEFAULT_POLICY.stale_status_color.value,
-    show_default=True,
-    help="The colour a stale status list forces.",
-)
+@_MAX_STATUS_AGE_OPTION
+@_STALE_OPTION
 @click.option("--now", metavar="ISO8601", callback=_parse_time, help=_NOW_HELP)
 @click.option(
     "--id-number", metavar="ID", help="The number on the worker's ID card, to check against the code."

@@ -28,7 +28,9 @@ import click
 from . import gbcodes
 from .cli import (
     _EXIT,
+    _MAX_STATUS_AGE_OPTION,
     _NOW_HELP,
+    _STALE_OPTION,
     _STYLE,
     CliError,
     _clock,
@@ -52,7 +54,7 @@ from .scan import (
     ensure_available,
     verify_image,
 )
-from .verify import DEFAULT_POLICY, Color, Policy, Reason
+from .verify import Color, Policy, Reason
 
 __all__ = ["scan_command", "verify_photo"]
 
@@ -212,21 +214,8 @@ def _verifier(
     help="Verify against the bundled DEMO root, trust list, status list and directory (demonstrations only; "
     "the demo status list counts as fresh until it expires).",
 )
-@click.option(
-    "--max-status-age",
-    type=click.FloatRange(0, 24 * 3660, min_open=True),
-    default=DEFAULT_POLICY.max_status_age.total_seconds() / 3600,
-    show_default=True,
-    metavar="HOURS",
-    help="A status list issued longer ago than this (or past its expiry) is stale.",
-)
-@click.option(
-    "--stale",
-    type=click.Choice(["yellow", "red"]),
-    default=DEFAULT_POLICY.stale_status_color.value,
-    show_default=True,
-    help="The colour a stale status list forces.",
-)
+@_MAX_STATUS_AGE_OPTION
+@_STALE_OPTION
 @click.option("--now", metavar="ISO8601", callback=_parse_time, help=_NOW_HELP)
 @click.option(
     "--id-number", metavar="ID", help="The number on the worker's ID card, checked against each code."

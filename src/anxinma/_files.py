@@ -1,0 +1,32 @@
+"""Atomic file writing for the I/O layers (CLI, batch); never imported by the verifier."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["replace_atomically"]
+
+
+def replace_atomically(path: Path, data: bytes, *, mode: int | None = None, sync: bool = True) -> None:
+    """Write ``path`` by renaming a complete temporary file (same directory) over it.
+
+    Readers see the old file or the new one, never half of either; a symlink at
+    ``path`` is replaced, not written through.  ``mode`` sets the permissions of
+    the new file; ``sync`` flushes it to disk before the rename.  Raises
+    :class:`OSError` (the temporary file is removed).
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            if mode is not None and hasattr(os, "fchmod"):
+                os.fchmod(f.fileno(), mode)
+            f.write(data)
+            if sync:
+                f.flush()
+                os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
