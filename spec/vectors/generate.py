@@ -568,6 +568,11 @@ def _claims_cases() -> Iterator[Case]:
             _with(identity=ref[Claim.IDENTITY] | 1 << 11, background_checked_on=None),
         ),
         ("exp-not-after-iat", "exp equals iat.", _with(exp=ref[Claim.IAT])),
+        (
+            "validity-too-long",
+            "exp is 1,831 days after iat, one day past the maximum validity (spec §10.3).",
+            _with(exp=ref[Claim.IAT] + 1831 * 86400),
+        ),
         ("rating-average", "The rating (-13) has 51 tenths: an average of 5.1.", _with(rating=37 * 64 + 51)),
         (
             "date-before-2000",
@@ -933,6 +938,24 @@ def _issuer_entry(issuer_id: str, region: str, key: Ed25519PrivateKey) -> dict[i
     }
 
 
+def _weak_issuer_entry() -> dict[int, Any]:
+    """An issuer whose key is the small-order identity point, with its correct kid."""
+    raw = bytes([1]) + bytes(31)
+    return {
+        IssuerLabel.ID: "weak",
+        IssuerLabel.NAME: "weak",
+        IssuerLabel.REGIONS: ["33"],
+        IssuerLabel.KEYS: [
+            {
+                KeyLabel.KID: hashlib.sha256(raw).digest()[:8],
+                KeyLabel.PUBLIC_KEY: raw,
+                KeyLabel.STATE: 0,
+                KeyLabel.VALID_FROM: int(LIST_ISSUED.timestamp()),
+            }
+        ],
+    }
+
+
 def _status_claims(sub: str, *, bits: int = 2) -> dict[int, Any]:
     return {
         StatusListClaim.SUB: sub,
@@ -1006,6 +1029,13 @@ def _trust_list_docs() -> Iterator[DocCase]:
             "The last bit of the signature flipped.",
             flipped,
             DocumentReason.SIGNATURE_INVALID,
+            {},
+        ),
+        (
+            "weak-key",
+            "An issuer key is the identity point (y = 1), of small order: anyone could forge (spec §8.2).",
+            sign_document(_trust_claims([nb, _weak_issuer_entry()]), ROOT, typ=typ),
+            DocumentReason.MALFORMED,
             {},
         ),
         (
