@@ -17,26 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from anxinma import _demo
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_KEY = ROOT / "keys" / "demo-issuer.key.pem"
 #: The fixed clock of every benchmark and cross-check: 2026-05-01 09:00 in China.
 NOW = dt.datetime(2026, 5, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
-REFERENCE: dict[str, Any] = {
-    "name": "王秀英",
-    "id_number": "330203198503150020",
-    "card_no": "NB2021000123",
-    "enterprise_uscc": "91330203MA2H123450",
-    "region": "330203",
-    "services": ["housekeeping", "infant_care", "elderly_care"],
-    "identity_verified": True,
-    "background_check": {"result": "clear", "checked_on": "2020-10-12"},
-    "health_exam_valid_until": "2027-09-30",
-    "insurance_valid_until": "2027-12-31",
-    "training_hours": 64,
-    "credit_score": 92,
-    "rating": {"average": 4.8, "count": 37},
-}
+REFERENCE: dict[str, Any] = _demo.reference_record()  # the one copy: anxinma._demo
 
 WORST_CASE: dict[str, Any] = {
     "name": "阿卜杜热合曼买买提依明艾则孜托合提尼亚孜",

@@ -10,22 +10,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import anxinma
+from anxinma import _demo
 
-REFERENCE: dict[str, Any] = {
-    "name": "王秀英",
-    "id_number": "330203198503150020",
-    "card_no": "NB2021000123",
-    "enterprise_uscc": "91330203MA2H123450",
-    "region": "330203",
-    "services": ["housekeeping", "infant_care", "elderly_care"],
-    "identity_verified": True,
-    "background_check": {"result": "clear", "checked_on": "2020-10-12"},
-    "health_exam_valid_until": "2027-09-30",
-    "insurance_valid_until": "2027-12-31",
-    "training_hours": 64,
-    "credit_score": 92,
-    "rating": {"average": 4.8, "count": 37},
-}
+REFERENCE: dict[str, Any] = _demo.reference_record()  # the one copy: anxinma._demo
 #: A fixed "now" at which the reference record is green.
 NOW = dt.datetime(2026, 11, 27, 10, 30, tzinfo=anxinma.CST)
 TEST_SEED = bytes(range(32))

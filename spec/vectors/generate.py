@@ -32,7 +32,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from anxinma import cbor, cose
+from anxinma import _demo, cbor, cose
 from anxinma.base45 import b45encode
 from anxinma.claims import to_claims
 from anxinma.directory import Directory, Enterprise
@@ -71,21 +71,7 @@ ISSUED = dt.datetime(2026, 3, 1, 9, 0, tzinfo=CST)
 CHECKED = dt.datetime(2026, 6, 15, 10, 0, tzinfo=CST)
 
 #: The reference record (spec §7.2); its USCC is synthetic, with a valid check character.
-REFERENCE: dict[str, Any] = {
-    "name": "王秀英",
-    "id_number": "330203198503150020",
-    "card_no": "NB2021000123",
-    "enterprise_uscc": "91330203MA2H123450",
-    "region": "330203",
-    "services": ["housekeeping", "infant_care", "elderly_care"],
-    "identity_verified": True,
-    "background_check": {"result": "clear", "checked_on": "2020-10-12"},
-    "health_exam_valid_until": "2027-09-30",
-    "insurance_valid_until": "2027-12-31",
-    "training_hours": 64,
-    "credit_score": 92,
-    "rating": {"average": 4.8, "count": 37},
-}
+REFERENCE: dict[str, Any] = _demo.reference_record()  # the one copy: anxinma._demo
 #: A worker from Lu'an (Anhui) working in Ningbo: ID_REGION is carried.  Check character X.
 MIGRANT = REFERENCE | {
     "name": "李桂兰",

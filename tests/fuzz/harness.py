@@ -50,6 +50,7 @@ from anxinma import (
     TrustedIssuer,
     TrustList,
     Verification,
+    _demo,
     cbor,
     parse_worker,
     verify,
@@ -74,21 +75,7 @@ KEY_B = Ed25519PrivateKey.from_private_bytes(b"fuzz-issuer-b-seed-0000000000000"
 KEY_C = Ed25519PrivateKey.from_private_bytes(b"fuzz-issuer-c-seed-0000000000000")
 KEY_H = Ed25519PrivateKey.from_private_bytes(b"fuzz-issuer-h-seed-0000000000000")
 
-REFERENCE: dict[str, Any] = {
-    "name": "王秀英",
-    "id_number": "330203198503150020",
-    "card_no": "NB2021000123",
-    "enterprise_uscc": "91330203MA2H123450",
-    "region": "330203",
-    "services": ["housekeeping", "infant_care", "elderly_care"],
-    "identity_verified": True,
-    "background_check": {"result": "clear", "checked_on": "2020-10-12"},
-    "health_exam_valid_until": "2027-09-30",
-    "insurance_valid_until": "2027-12-31",
-    "training_hours": 64,
-    "credit_score": 92,
-    "rating": {"average": 4.8, "count": 37},
-}
+REFERENCE: dict[str, Any] = _demo.reference_record()  # the one copy: anxinma._demo
 REFERENCE_ID = "330203198503150020"
 REVOKED_INDEX = 6
 
