@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from anxinma import cbor
 from anxinma.errors import CborError
 
+from .fuzz.harness import deterministic  # the test-only RFC 8949 §4.2.1 encoder, independent of cbor2
+
 values = st.recursive(
     st.integers(min_value=-(2**64), max_value=2**64 - 1)
     | st.binary(max_size=40)
@@ -92,45 +94,18 @@ def test_cbor2_canonical_order_agrees_with_rfc8949_for_our_keys() -> None:
     assert cbor.decode(cbor2.dumps(claims, canonical=True), max_items=200) == claims
 
 
-def _head(major: int, arg: int) -> bytes:
-    for size, info in ((1, 24), (2, 25), (4, 26), (8, 27)):
-        if arg < 24:
-            return bytes([major << 5 | arg])
-        if arg < 1 << (8 * size):
-            return bytes([major << 5 | info]) + arg.to_bytes(size, "big")
-    raise AssertionError(arg)
-
-
-def reference_encode(value: object) -> bytes:
-    """A test-only RFC 8949 §4.2.1 encoder (bytewise key order), independent of cbor2."""
-    if value is None or isinstance(value, bool):
-        return {None: b"\xf6", False: b"\xf4", True: b"\xf5"}[value]
-    if isinstance(value, int):
-        return _head(0, value) if value >= 0 else _head(1, -1 - value)
-    if isinstance(value, bytes):
-        return _head(2, len(value)) + value
-    if isinstance(value, str):
-        raw = value.encode()
-        return _head(3, len(raw)) + raw
-    if isinstance(value, list):
-        return _head(4, len(value)) + b"".join(map(reference_encode, value))
-    assert isinstance(value, dict)
-    items = sorted((reference_encode(k), reference_encode(v)) for k, v in value.items())
-    return _head(5, len(items)) + b"".join(k + v for k, v in items)
-
-
 @given(st.binary(max_size=64))
 def test_arbitrary_bytes_decode_or_raise_cborerror(data: bytes) -> None:
     try:
         value = cbor.decode(data)
     except CborError:
         return
-    assert reference_encode(value) == data  # whatever is accepted is the deterministic encoding
+    assert deterministic(value) == data  # whatever is accepted is the deterministic encoding
 
 
 @given(values)
 def test_our_encoder_is_rfc8949_deterministic_for_one_byte_keys(value: object) -> None:
-    assert cbor.encode(value) == reference_encode(value)
+    assert cbor.encode(value) == deterministic(value)
 
 
 def _strict_only(data: bytes, **limits: int) -> object:
