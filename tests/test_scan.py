@@ -29,6 +29,8 @@ from anxinma.cli import _Cli, _demo_held
 from anxinma.cli_scan import scan_command, verify_photo
 from anxinma.qr import make_qr
 
+from .test_cli import assert_one_error
+
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data" / "robustness"
 MANIFEST: dict[str, Any] = json.loads((DATA / "manifest.json").read_text("utf-8"))
@@ -283,14 +285,6 @@ def run(*args: object) -> Result:
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result
-
-
-def assert_one_error(result: Result, code: int, where: str) -> None:
-    assert result.exit_code == code, result.output
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, lines
-    assert lines[0].startswith(f"anxinma: error: {where}"), lines[0]
 
 
 def test_a_photo_of_a_printed_card_verifies_green_from_the_cli() -> None:
