@@ -44,11 +44,11 @@ from anxinma import (
     parse_worker,
     verify,
 )
-from anxinma.idcheck import normalize_id_number
 from anxinma.base45 import b45decode, b45encode
 from anxinma.cose import CoseError, Sign1, parse_sign1, sig_structure, verify_signature
 from anxinma.directory import Directory
 from anxinma.errors import Base45Error
+from anxinma.idcheck import normalize_id_number
 from anxinma.keys import raw_public_key
 from anxinma.qr import make_qr
 from anxinma.transport import PREFIX, from_text

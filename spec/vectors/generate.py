@@ -38,9 +38,8 @@ from anxinma.claims import to_claims
 from anxinma.directory import Directory, Enterprise
 from anxinma.document import DocumentError, DocumentReason, sign_document
 from anxinma.errors import AnxinmaError, RecordError, UsageError
-from anxinma.gbcodes import id_number_problem
+from anxinma.gbcodes import id_number_problem, uscc_check_char
 from anxinma.idcheck import normalize_id_number
-from anxinma.gbcodes import uscc_check_char
 from anxinma.issue import Issuer, credential_for
 from anxinma.keys import kid_of, public_key_pem, raw_public_key
 from anxinma.model import CST, Credential, StatusRef
@@ -1210,7 +1209,9 @@ def document_cases() -> Iterator[DocCase]:
     yield from _trust_list_docs()
     yield from _status_list_docs()
     yield DocCase("directory-ok", "The root-signed enterprise directory.", "directory", DIRECTORY.sign(ROOT))
-    yield DocCase("directory-empty", "A root-signed directory with no enterprise.", "directory", EMPTY_DIRECTORY)
+    yield DocCase(
+        "directory-empty", "A root-signed directory with no enterprise.", "directory", EMPTY_DIRECTORY
+    )
     yield DocCase(
         "directory-rollback",
         "The verifier state remembers directory sequence 2; this one is sequence 1 (spec §15.4, §15.7).",
@@ -1356,7 +1357,9 @@ def _trust_list_docs() -> Iterator[DocCase]:
         (
             "exp-not-after-iat",
             "exp equals iat (spec §15.1).",
-            sign_document(_trust_claims([nb], extra={TrustListClaim.EXP: int(LIST_ISSUED.timestamp())}), ROOT, typ=typ),
+            sign_document(
+                _trust_claims([nb], extra={TrustListClaim.EXP: int(LIST_ISSUED.timestamp())}), ROOT, typ=typ
+            ),
             DocumentReason.MALFORMED,
             {},
         ),
@@ -1459,7 +1462,11 @@ def _status_list_docs() -> Iterator[DocCase]:
             "The verifier state remembers a list nb:1 issued an hour later than this one (spec §15.7).",
             _status_list(),
             DocumentReason.ROLLBACK,
-            {"state": VerifierState(status_lists=(("urn:anxinma:status:nb:1", int(LISTED.timestamp()) + 3600),))},
+            {
+                "state": VerifierState(
+                    status_lists=(("urn:anxinma:status:nb:1", int(LISTED.timestamp()) + 3600),)
+                )
+            },
         ),
         (
             "list-id-leading-zero",
@@ -1606,7 +1613,9 @@ def _trust_of(case: Case) -> Keyring | TrustList:
     return TrustList.load(case.trust_list, [ROOT.public_key()], now=case.now)
 
 
-def _load_each(case: Case, trust: Keyring | TrustList) -> tuple[list[StatusListToken], Directory | None, list[Any]]:
+def _load_each(
+    case: Case, trust: Keyring | TrustList
+) -> tuple[list[StatusListToken], Directory | None, list[Any]]:
     """Load the vector's documents as §14.1 says; a refused one is reported, not held."""
     lists: list[StatusListToken] = []
     outcomes: list[Any] = []
@@ -1758,11 +1767,17 @@ def issue_file() -> dict[str, Any]:
             status=WORST_STATUS,
         ),
         *(
-            _issue_case(f"ext-{case_id}", f"A name with a CJK {block} character: issued (spec §4.2.1).", REFERENCE | {"name": name})
+            _issue_case(
+                f"ext-{case_id}",
+                f"A name with a CJK {block} character: issued (spec §4.2.1).",
+                REFERENCE | {"name": name},
+            )
             for case_id, name, block in RARE_NAMES
         ),
         *(
-            _issue_case(f"name-{case_id}", f"{why}: refused at issuance (spec §4.2.1).", REFERENCE | {"name": name})
+            _issue_case(
+                f"name-{case_id}", f"{why}: refused at issuance (spec §4.2.1).", REFERENCE | {"name": name}
+            )
             for case_id, name, why in ISSUANCE_REFUSED_NAMES + SUBSET_REFUSED_NAMES
         ),
     ]
@@ -1807,7 +1822,9 @@ def id_number_file() -> dict[str, Any]:
             accepted = False
         if accepted != valid:
             raise SystemExit(f"id number {typed!r}: verify and the normalisation disagree")
-        cases.append({"id": f"typed-{n + 1:02d}", "typed": typed, "why": why, "normalized": normalized, "valid": valid})
+        cases.append(
+            {"id": f"typed-{n + 1:02d}", "typed": typed, "why": why, "normalized": normalized, "valid": valid}
+        )
     return {
         "kind": "id-number",
         "title": "anxinma v1 typed ID numbers: normalisation and validity",
