@@ -21,7 +21,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .batch import BadRow
 from .errors import UsageError
@@ -94,6 +94,7 @@ class Order:
     card_no: str
     service_date: dt.date
     enterprise_uscc: str | None = None
+    row: int = field(default=0, compare=False)  # the line in the file
 
 
 def decode_text(data: bytes, *, name: str) -> str:
@@ -252,7 +253,9 @@ def read_orders(data: bytes, *, name: str) -> tuple[list[Order], list[BadRow]]:
                 service_date = None
             if service_date is None or not DATE_MIN <= service_date <= DATE_MAX:
                 raise _BadError("service_date", f"{day!r} is not a date YYYY-MM-DD in 2000..2099")
-            order = Order(order_id, _card(cells["card_no"]), service_date, _uscc(cells, required=False))
+            order = Order(
+                order_id, _card(cells["card_no"]), service_date, _uscc(cells, required=False), number
+            )
             if (order.enterprise_uscc, order_id) in orders:
                 raise _BadError("order_id", f"order {order_id} is listed twice in the file")
         except _BadError as exc:

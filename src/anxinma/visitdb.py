@@ -22,11 +22,13 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .issuerdb import IssuerDB, WorkerState
 from .model import CST, Rating
-from .roster import Order, RosterEnterprise, RosterWorker
+
+if TYPE_CHECKING:
+    from .roster import Order, RosterEnterprise, RosterWorker
 from .visit import DEFAULT_LEEWAY, Complaint, Tag, Visit, VisitReason, rating_summary
 
 __all__ = [
@@ -130,6 +132,9 @@ class VisitDB(IssuerDB):
         super().__init__(path)
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=30000")
+
+    def __enter__(self) -> VisitDB:
+        return self
 
     # -- roster -----------------------------------------------------------------------------
 
@@ -334,6 +339,11 @@ class VisitDB(IssuerDB):
     def rating_of(self, card_no: str) -> Rating | None:
         """The rating summary a new code for ``card_no`` carries, or ``None`` without evaluations."""
         return rating_summary(self.counted_stars(card_no).get(card_no, []))
+
+    def ratings_by_card(self) -> dict[str, Rating]:
+        """Card -> the rating summary of its counted evaluations, for every card that has any."""
+        found = {card: rating_summary(stars) for card, stars in self.counted_stars().items()}
+        return {card: rating for card, rating in found.items() if rating is not None}
 
     def counted_complaints(self, card_no: str | None = None) -> dict[str, list[int]]:
         """Card -> category bit masks of the complaints that count (spec/visit-v1.md §7.3)."""

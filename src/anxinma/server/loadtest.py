@@ -133,7 +133,7 @@ def _good(device: Ed25519PrivateKey, message: bytes, scanned: dt.datetime, rng: 
     return sign_visit(visit, device)
 
 
-def _bad(kind: str, good: bytes, device: Ed25519PrivateKey, message: bytes, now: dt.datetime,
+def _bad(kind: str, good: bytes, device: Ed25519PrivateKey, message: bytes, now: dt.datetime,  # noqa: PLR0911
          rng: random.Random) -> tuple[str, str]:  # fmt: skip
     """A bad record of ``kind`` (text, expected reason)."""
     if kind == "tampered":  # one bit of the signature flipped
@@ -169,7 +169,8 @@ BAD_KINDS = (
 
 
 def prepare(db_path: Path, *, records: int, credentials: int = 500, duplicates: float = 0.05,
-            bad: float = 0.05, per_device: int = 5, now: dt.datetime, seed: int = 1) -> list[Planned]:  # fmt: skip
+            bad: float = 0.05, per_device: int = 5, now: dt.datetime,
+            seed: int = 1) -> list[Planned]:  # fmt: skip
     """Issue ``credentials`` into a new database and plan ``records`` records: good ones
     (``per_device`` per device key, scanned in the last two days), about ``duplicates`` of
     exact copies and ``bad`` of bad ones (every kind of :data:`BAD_KINDS` in turn).  Shuffled.
