@@ -32,7 +32,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from . import cbor
-from .cose import CoseError, parse_sign1, sign1, verify_signature
+from .cose import CoseError, Sign1, parse_sign1, sign1, verify_signature
 from .errors import AnxinmaError, UsageError
 from .keys import kid_of, public_key_problem, raw_public_key
 from .model import CST, Rating
@@ -370,7 +370,7 @@ def open_visit(
     if len(data) > MAX_RECORD_BYTES:
         raise VisitError(VisitReason.TOO_LARGE, f"{len(data)} bytes; the limit is {MAX_RECORD_BYTES}")
     try:
-        message = parse_sign1(data, typ=VISIT_TYPE)
+        message = _visit_shape(data) or parse_sign1(data, typ=VISIT_TYPE)
         claims = cbor.decode(message.payload, max_depth=MAX_DEPTH, max_items=MAX_ITEMS)
     except CoseError as exc:
         raise VisitError(VisitReason(exc.reason), str(exc)) from None
@@ -384,6 +384,35 @@ def open_visit(
     visit = _visit_of(claims)
     _check_window(visit, now=now, leeway=leeway, max_age=max_age)
     return visit
+
+
+# The layout every conforming device writes: array(4), bstr(45) {1: -8, 4: bstr(8) kid, 16: typ},
+# {}, bstr payload (1- or 2-byte length head), bstr(64) signature.
+_HEAD = b"\x84\x58\x2d\xa3\x01\x27\x04\x48"
+_TYP = b"\x10\x78\x1d" + VISIT_TYPE.encode()
+
+
+def _visit_shape(data: bytes) -> Sign1 | None:
+    """Fast path: ``data`` in exactly the layout above, read by slicing.
+
+    Every head in that layout is in shortest form and every check of
+    :func:`~anxinma.cose.parse_sign1` holds for it, so the strict parse would
+    return the same :class:`~anxinma.cose.Sign1`; anything else returns
+    ``None`` and is parsed strictly.
+    """
+    if not data.startswith(_HEAD) or data[16:48] != _TYP or data[48:49] != b"\xa0":
+        return None
+    head = data[49:52]
+    if head[:1] == b"\x58" and len(head) > 1 and head[1] >= 24:
+        n, start = head[1], 51
+    elif head[:1] == b"\x59" and len(head) == 3 and (n := int.from_bytes(head[1:3], "big")) >= 256:
+        start = 52
+    else:
+        return None
+    end = start + n
+    if len(data) != end + 66 or data[end : end + 2] != b"\x58\x40":
+        return None
+    return Sign1(data[3:48], data[8:16], data[start:end], data[end + 2 :])
 
 
 def _bad(message: str) -> VisitError:

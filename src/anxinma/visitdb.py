@@ -54,6 +54,12 @@ WITH ranked AS (
 SELECT card_no, cred_id, stars FROM ranked
 WHERE n = 1 AND color != 'red' AND live_at_scan = 1 AND flags IS NULL
 """
+#: A credential and its last status event at a moment (``None``: never revoked or suspended).
+_CREDENTIAL_AT = """
+SELECT card_no, iat, exp, (SELECT action FROM events e WHERE e.cred_id = c.cred_id AND e.at <= ?
+    AND action IN ('revoke', 'suspend', 'reinstate') ORDER BY at DESC, seq DESC LIMIT 1)
+FROM credentials c WHERE cred_id = ?
+"""
 #: Complaints that count: one per device, credential and day of scan, not flagged (red or not).
 _COMPLAINTS = """
 WITH ranked AS (
@@ -279,43 +285,47 @@ class VisitDB(IssuerDB):
 
     def _store(self, v: Visit, data: bytes, digest: bytes, at: int, leeway: int, flood_limit: int) -> Stored:
         db = self._db
-        before = db.execute("SELECT digest FROM visits WHERE record_id=?", (v.record_id,)).fetchone()
-        if before is not None:
-            if before[0] == digest:
-                return Stored("duplicate")
-            return Stored("refused", VisitReason.CONFLICT, message="another record has this record id")
         cred_id = v.credential_id.hex()
-        cred = db.execute("SELECT card_no, iat, exp FROM credentials WHERE cred_id=?", (cred_id,)).fetchone()
-        if cred is None:
+        scanned = int(v.scanned_at.timestamp())
+        cred = db.execute(_CREDENTIAL_AT, (scanned, cred_id)).fetchone()
+        if cred is None:  # (so never stored either)
             return Stored("refused", VisitReason.UNKNOWN_CREDENTIAL,
                           message=f"credential {cred_id} was not issued here")  # fmt: skip
-        card_no, iat, exp = cred
-        scanned = int(v.scanned_at.timestamp())
+        card_no, iat, exp, last = cred
         if scanned < iat - leeway:
             return Stored(
                 "refused", VisitReason.OUT_OF_WINDOW, message="scanned before the credential was issued"
             )
-        last = db.execute(
-            "SELECT action FROM events WHERE cred_id=? AND at<=?"
-            " AND action IN ('revoke', 'suspend', 'reinstate') ORDER BY at DESC, seq DESC LIMIT 1",
-            (cred_id, scanned),
-        ).fetchone()
-        live = scanned < exp and (last is None or last[0] == "reinstate")
+        live = scanned < exp and last in (None, "reinstate")
         day = _day(v.scanned_at)
+        device = v.device_kid.hex()
         count = db.execute(
-            "SELECT COUNT(*) FROM visits WHERE device_kid=? AND scan_day=?", (v.device_kid.hex(), day)
-        ).fetchone()[0]
-        flags = (FLAG_FLOOD,) if count >= flood_limit else ()
+            "SELECT COUNT(*) FROM visits WHERE device_kid=? AND scan_day=?", (device, day)
+        ).fetchone()
+        flags = (FLAG_FLOOD,) if count[0] >= flood_limit else ()
         ev = v.evaluation
-        db.execute(
-            "INSERT INTO visits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (v.record_id, digest, data, v.device_kid.hex(), cred_id, card_no, v.issuer, v.color.value,
+        inserted = db.execute(
+            "INSERT OR IGNORE INTO visits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (v.record_id, digest, data, device, cred_id, card_no, v.issuer, v.color.value,
              ",".join(v.reasons), scanned, day, _seconds(v.entered_at), int(v.made_at.timestamp()),
              None if ev is None else ev.stars,
              None if ev is None or not ev.tags else sum(1 << t.bit for t in ev.tags),
              sum(1 << c.bit for c in v.complaint) or None, int(live), ",".join(flags) or None, at),
         )  # fmt: skip
+        if inserted.rowcount == 0:  # this record id (or these bytes) was stored before
+            seen = self._seen(v.record_id, digest)
+            assert seen is not None
+            return seen
         return Stored("stored", flags=flags)
+
+    def _seen(self, record_id: bytes, digest: bytes) -> Stored | None:
+        """``duplicate`` or ``conflict`` when ``record_id`` is stored, else ``None``."""
+        row = self._db.execute("SELECT digest FROM visits WHERE record_id=?", (record_id,)).fetchone()
+        if row is None:
+            return None
+        if row[0] == digest:
+            return Stored("duplicate")
+        return Stored("refused", VisitReason.CONFLICT, message="another record has this record id")
 
     def visit_count(self) -> int:
         """Visit records stored."""

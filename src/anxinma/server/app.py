@@ -30,7 +30,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..visit import VisitError, VisitReason, open_visit, record_digest
+from ..visit import MAX_RECORD_BYTES, VisitError, VisitReason, open_visit, record_digest
 from ..visitdb import Stored
 from .config import ServerConfig
 from .ingest import Writer
@@ -41,7 +41,7 @@ __all__ = ["CONFIG_VARIABLE", "create_app", "from_environment"]
 #: The environment variable that hands the options to worker processes (JSON).
 CONFIG_VARIABLE = "ANXINMA_SERVE_CONFIG"
 _B64URL = re.compile(r"[A-Za-z0-9_-]*\Z")
-_MAX_RECORD_TEXT = 1400  # base64url of a 1024-byte record is 1366 characters
+_MAX_RECORD_TEXT = -(-MAX_RECORD_BYTES * 4 // 3)  # base64url of a 1024-byte record: 1366 characters
 
 
 class _Refused(Exception):  # noqa: N818  (a request answered with an error, not a failure)
@@ -119,6 +119,8 @@ class _Endpoint:
         return JSONResponse({"results": done, **counts})
 
     def _check(self, text: object, now: dt.datetime) -> dict[str, Any] | tuple[Any, bytes, bytes]:
+        if isinstance(text, str) and len(text) > _MAX_RECORD_TEXT:
+            return _refused_json(None, VisitReason.TOO_LARGE, f"a record is at most {MAX_RECORD_BYTES} bytes")
         data = decode_record_text(text)
         if data is None:
             return _refused_json(

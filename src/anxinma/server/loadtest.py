@@ -33,14 +33,14 @@ from .. import cbor, gbcodes
 from ..cose import sign1
 from ..issue import Issuer, credential_for
 from ..issuerdb import Issuance, credential_id
-from ..keys import kid_of, raw_public_key
+from ..keys import raw_public_key
 from ..model import CST, StatusRef
 from ..record import parse_worker
 from ..verify import Color
 from ..visit import VISIT_TYPE, Complaint, Evaluation, Tag, Visit, sign_visit
 from ..visitdb import VisitDB
 
-__all__ = ["Outcome", "Planned", "Sent", "check", "prepare", "send"]
+__all__ = ["Outcome", "Planned", "Sent", "ServerProcess", "check", "prepare", "send"]
 
 _ENTERPRISE = "91330203MA2H123450"
 
@@ -142,10 +142,12 @@ def _bad(kind: str, good: bytes, device: Ed25519PrivateKey, message: bytes, now:
         from ..cose import parse_sign1  # noqa: PLC0415
 
         payload = parse_sign1(good, typ=VISIT_TYPE).payload
-        forged = sign1(payload, Ed25519PrivateKey.generate(), kid_of(device), typ=VISIT_TYPE)
+        signer_kid = parse_sign1(good, typ=VISIT_TYPE).kid
+        forged = sign1(payload, Ed25519PrivateKey.generate(), signer_kid, typ=VISIT_TYPE)
         return _b64(forged), "signature_invalid"
     if kind == "unknown_credential":
-        return _b64(_good(device, b"never issued" + secrets.token_bytes(8), now, rng)), "unknown_credential"
+        stranger = b"never issued" + secrets.token_bytes(8)
+        return _b64(_good(device, stranger, now - dt.timedelta(hours=3), rng)), "unknown_credential"
     if kind == "out_of_window":
         return _b64(_good(device, message, now - dt.timedelta(days=45), rng)), "out_of_window"
     if kind == "oversized":
@@ -351,3 +353,73 @@ def now_cst() -> dt.datetime:
 def cpu_count() -> int:
     """Cores this process may use."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+# -- a server process for the load test and the crash test ----------------------------------------
+
+
+class ServerProcess:
+    """``anxinma serve`` in a child process (its own session, so that the test can kill it
+    and its workers as one group), on a free port of 127.0.0.1."""
+
+    def __init__(self, db: Path, *, workers: int = 1, extra: Sequence[str] = ()) -> None:
+        import socket  # noqa: PLC0415
+        import subprocess  # noqa: PLC0415
+        import sys  # noqa: PLC0415
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.command = [sys.executable, "-m", "anxinma", "serve", "--db", str(db), "--port", str(self.port),
+                        "--workers", str(workers), *extra]  # fmt: skip
+        self._subprocess = subprocess
+        self.process: Any = None
+        self.log = db.with_name(db.name + ".serve.log")
+
+    def start(self, *, timeout: float = 30.0) -> None:
+        """Start the server and wait until it answers ``GET /v1/health``."""
+        log = self.log.open("ab")
+        self.process = self._subprocess.Popen(
+            self.command, start_new_session=True, stdout=self._subprocess.DEVNULL, stderr=log
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"anxinma serve exited: {self.log.read_text(errors='replace')[-2000:]}")
+            if _healthy(self.port):
+                return
+            time.sleep(0.05)
+        self.kill()
+        raise TimeoutError("anxinma serve did not answer in time")
+
+    def kill(self) -> None:
+        """SIGKILL the server and its worker processes (its process group), and reap it."""
+        import signal  # noqa: PLC0415
+
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        if self.process is not None:
+            self.process.wait()
+
+    def stop(self) -> None:
+        """Stop the server gracefully (SIGINT, as Ctrl-C), then reap it."""
+        import signal  # noqa: PLC0415
+
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGINT)
+            try:
+                self.process.wait(timeout=20)
+            except self._subprocess.TimeoutExpired:
+                self.kill()
+
+
+def _healthy(port: int) -> bool:
+    import socket  # noqa: PLC0415
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            return s.recv(64).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
