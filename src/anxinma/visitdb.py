@@ -46,15 +46,16 @@ __all__ = [
 DEFAULT_FLOOD_LIMIT = 20
 FLAG_FLOOD = "flood"
 
-#: Evaluations that count (spec/visit-v1.md §7.3): the first made by a device for a credential
-#: on a day of scan, if that scan was not red and the credential was live, and it is not flagged.
+#: Evaluations that count (spec/visit-v1.md §7.3): of a device's evaluations of a credential about
+#: scans on one China-time day that were not red, of a credential live at the scan, and not
+#: flagged, the one made first (then the smallest record id).
 _COUNTED = """
 WITH ranked AS (
     SELECT v.*, ROW_NUMBER() OVER (
         PARTITION BY device_kid, cred_id, scan_day ORDER BY made_at, record_id) AS n
-    FROM visits v WHERE stars IS NOT NULL)
-SELECT card_no, cred_id, stars FROM ranked
-WHERE n = 1 AND color != 'red' AND live_at_scan = 1 AND flags IS NULL
+    FROM visits v
+    WHERE stars IS NOT NULL AND color != 'red' AND live_at_scan = 1 AND flags IS NULL)
+SELECT card_no, cred_id, stars FROM ranked WHERE n = 1
 """
 #: A credential and its last status event at a moment (``None``: never revoked or suspended).
 _CREDENTIAL_AT = """
