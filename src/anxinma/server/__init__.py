@@ -1,4 +1,4 @@
-"""The issuer's endpoint: ``anxinma serve`` (spec/visit-v1.md §6; docs/server.md).
+"""The issuer's endpoint: ``anxinma serve`` (spec/visit-v1.md §6; docs/evaluation.md).
 
 A Starlette application served by uvicorn (the optional ``server`` extra):
 it accepts visit records from households' devices (``POST /v1/visits``),
