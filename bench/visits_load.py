@@ -18,7 +18,8 @@ Bounded: it stops by itself (every record answered, or a 10-minute deadline).  O
    with its reason), the database checked;
 4. the same with one record per request (what a phone sends);
 5. the raw rate measured again (the machine is shared: the figure used is the
-   mean of the two measurements around the load).
+   best of three rounds before and three after the load, the most the machine did:
+   the ratio is conservative).
 
 Reported: records/s, request latency p50/p99, and ingest / raw verify rate.
 """
@@ -30,7 +31,6 @@ import json
 import multiprocessing
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -66,18 +66,21 @@ def _verify_all(items: list[tuple[bytes, bytes, bytes]]) -> int:
     return len(items)
 
 
-def raw_rates(items: list[tuple[bytes, bytes, bytes]], processes: int) -> tuple[float, float]:
-    """Verifications per second: one process, and ``processes`` processes at once."""
-    start = time.perf_counter()
-    _verify_all(items)
-    one = len(items) / (time.perf_counter() - start)
+def raw_rates(items: list[tuple[bytes, bytes, bytes]], processes: int, rounds: int = 3) -> tuple[float, ...]:
+    """Verifications per second, the best of ``rounds`` (the machine is shared: the best round
+    is the closest to what it can do): one process, and ``processes`` processes at once."""
+    ones, everys = [], []
     parts = [items[i::processes] for i in range(processes)]
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         pool.map(_verify_all, [p[:10] for p in parts])  # warm up the processes
-        start = time.perf_counter()
-        done = sum(pool.map(_verify_all, parts))
-        every = done / (time.perf_counter() - start)
-    return one, every
+        for _ in range(rounds):
+            start = time.perf_counter()
+            _verify_all(items)
+            ones.append(len(items) / (time.perf_counter() - start))
+            start = time.perf_counter()
+            done = sum(pool.map(_verify_all, parts))
+            everys.append(done / (time.perf_counter() - start))
+    return max(ones), max(everys)
 
 
 def load(db: Path, plan: list[Planned], *, workers: int, clients: int, batch: int) -> dict[str, Any]:
@@ -114,7 +117,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     cores = cpu_count()
-    results: dict[str, Any] = {"python": platform.python_version(), "cores": cores, "runs": []}
+    results: dict[str, Any] = {"python": platform.python_version(), "cores": cores, "runs": [],
+                               "load_average_before": os.getloadavg()[0]}  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "issuer.db"
         plan = prepare(db, records=args.records, now=now_cst(), seed=1)
@@ -125,9 +129,10 @@ def main() -> None:
         plan = prepare(db, records=args.records, now=now_cst(), seed=2)
         results["runs"].append(load(db, plan, workers=cores, clients=args.clients, batch=1))
         after = raw_rates(items, cores)
-    results["raw_verify_one_process"] = round(statistics.mean([before[0], after[0]]))
-    results["raw_verify_all_cores"] = round(statistics.mean([before[1], after[1]]))
+    results["raw_verify_one_process"] = round(max(before[0], after[0]))
+    results["raw_verify_all_cores"] = round(max(before[1], after[1]))
     results["raw_measurements"] = [round(x) for x in (*before, *after)]
+    results["load_average_after"] = os.getloadavg()[0]
     for run in results["runs"]:
         run["ratio_all_cores"] = round(run["records_per_s"] / results["raw_verify_all_cores"], 2)
         run["ratio_one_process"] = round(run["records_per_s"] / results["raw_verify_one_process"], 2)
@@ -142,7 +147,8 @@ def main() -> None:
 def _print(r: dict[str, Any]) -> None:
     one, every = r["raw_verify_one_process"], r["raw_verify_all_cores"]
     print(f"raw Ed25519 verify: {one:,}/s in one process, {every:,}/s on {r['cores']} cores "
-          f"(measurements {r['raw_measurements']})")  # fmt: skip
+          f"(measurements {r['raw_measurements']}); load average {r['load_average_before']:.1f} before, "
+          f"{r['load_average_after']:.1f} after")  # fmt: skip
     columns = ["records/request", "records", "requests", "records/s", "p50", "p99", "/ raw (all cores)",
                "/ raw (1 process)", "exact"]  # fmt: skip
     print("| " + " | ".join(columns) + " |")
