@@ -104,3 +104,16 @@ def test_endpoint_sequence(tmp_path: Path) -> None:
         assert sorted(db.counted_stars()[cred["card_no"]]) == seq["counted_stars"]
         rating = db.rating_of(cred["card_no"])
         assert rating is not None and {"average": rating.average, "count": rating.count} == seq["rating"]
+
+
+def test_published_test_keys_are_consistent() -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from anxinma.keys import kid_of, load_public_key, raw_public_key
+
+    keys = VECTORS["keys"] | VECTORS["endpoint"]["keys"]
+    for name, key in keys.items():
+        private = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(key["seed_hex"]))
+        assert raw_public_key(private).hex() == key["public_hex"], name
+        assert kid_of(private).hex() == key["kid_hex"], name
+        assert raw_public_key(load_public_key(key["public_pem"].encode())).hex() == key["public_hex"]

@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from anxinma import cbor
 from anxinma.cose import parse_sign1, sign1
 from anxinma.issuerdb import IssuedCredential
-from anxinma.keys import kid_of, raw_public_key
+from anxinma.keys import kid_of, public_key_pem, raw_public_key
 from anxinma.model import CST
 from anxinma.registry import ALG_EDDSA, DocumentType, Header, VisitClaim
 from anxinma.verify import Color
@@ -434,10 +434,12 @@ def _check_sequence(sequence: dict[str, Any], now: dt.datetime) -> None:
 
 
 def _key_json(key: Ed25519PrivateKey) -> dict[str, str]:
+    """As in the other vector files (spec/anxinma-v1.md §14)."""
     return {
-        "seed": key.private_bytes_raw().hex(),
-        "public_key": raw_public_key(key).hex(),
-        "kid": kid_of(key).hex(),
+        "seed_hex": key.private_bytes_raw().hex(),
+        "public_hex": raw_public_key(key).hex(),
+        "kid_hex": kid_of(key).hex(),
+        "public_pem": public_key_pem(key).decode(),
     }
 
 
