@@ -280,3 +280,12 @@ def test_usage_errors_are_one_line(tmp_path: Path) -> None:
     assert code == 2 and err.count("\n") == 1 and "--from" in err
     code, _, err = run("roster", "import", str(tmp_path / "missing.csv"), "--db", str(tmp_path / "i.db"))
     assert code == 2 and err.count("\n") == 1
+
+
+def test_reports_without_records_or_orders(tmp_path: Path) -> None:
+    db, _ = new_db(tmp_path / "i.db", count=1)
+    db.close()
+    code, out, _ = run("report", "ratings", "--db", str(tmp_path / "i.db"))
+    assert code == 0 and "all enterprises" in out and "Ratings and complaints by worker" in out
+    code, out, err = run("report", "display-rate", "--db", str(tmp_path / "i.db"))
+    assert code == 0 and "no orders" in err and "all districts  0" in out

@@ -261,7 +261,7 @@ def render_table(title: str, headers: Sequence[str], rows: list[list[str]], fmt:
         return "\n".join(lines) + "\n"
     if fmt != "text":
         raise UsageError(f"format must be one of {', '.join(FORMATS)}")
-    widths = [max(_width(str(h)), *(_width(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    widths = [max([_width(str(h)), *(_width(r[i]) for r in rows)]) for i, h in enumerate(headers)]
     out = [title, "  ".join(_pad(h, w) for h, w in zip(headers, widths, strict=True))]
     out += ["  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)) for r in rows]
     return "\n".join(line.rstrip() for line in out) + "\n"
