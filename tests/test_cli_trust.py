@@ -155,23 +155,18 @@ def test_revocation_story(story: Story) -> None:
     assert out["issuer"] == {"id": "nb", "name": "宁波市家政服务中心"}
     assert out["trust"] == {"sequence": 1, "age_seconds": 3600}
 
-    revoked = story.ok("status", "revoke", "--db", story.db, "nb2021000123", "--now", at(hours=2))
-    assert revoked.stdout.split()[:3] == ["revoked", cred_id, "NB2021000123"]
+    suspended = story.ok("status", "suspend", "--db", story.db, "nb2021000123", "--now", at(hours=2))
+    assert suspended.stdout.split()[:3] == ["suspended", cred_id, "NB2021000123"]
     status, out = story.verify(code, at(hours=3), status=True)
     assert (status, out["reasons"], out["status"]["value"]) == (0, [], "valid")  # not published yet
-    story.publish(now=at(hours=2))
-    status, out = story.verify(code, at(hours=3), status=True)
+    story.publish(now=at(hours=4))
+    status, out = story.verify(code, at(hours=5), status=True)
     assert (status, out["color"], out["reasons"], out["status"]["value"]) == (
         1,
         "red",
-        ["revoked"],
-        "revoked",
+        ["suspended"],
+        "suspended",
     )
-
-    story.ok("status", "suspend", "--db", story.db, cred_id, "--now", at(hours=4))
-    story.publish(now=at(hours=4))
-    status, out = story.verify(code, at(hours=5), status=True)
-    assert (status, out["reasons"]) == (1, ["suspended"])
     human = story.human(code, at(hours=5), status=True)
     assert "checked (list 60 min old): suspended in urn:anxinma:status:nb:0" in human.stdout
 
@@ -183,6 +178,13 @@ def test_revocation_story(story: Story) -> None:
     assert shown.exit_code == 0
     assert "131072 entries (131072 valid, 0 revoked, 0 suspended)" in shown.stdout
     assert "urn:anxinma:status:nb:0" in shown.stdout
+
+    story.ok("status", "revoke", "--db", story.db, cred_id, "--now", at(hours=8))
+    story.publish(now=at(hours=8))
+    status, out = story.verify(code, at(hours=9), status=True)
+    assert (status, out["reasons"], out["status"]["value"]) == (1, ["revoked"], "revoked")
+    again = run("status", "reinstate", "--db", story.db, "NB2021000123", "--now", at(hours=10))
+    assert again.exit_code == 2 and "revocation is final" in again.stderr  # never valid again
 
 
 def test_reissue_needs_replace_and_revokes_the_old_credential_in_the_same_step(story: Story) -> None:
