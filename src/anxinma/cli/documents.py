@@ -32,6 +32,7 @@ __all__ = [
     "DIRECTORY_OPTION",
     "ROOT_OPTION",
     "Held",
+    "Sources",
     "check_issuer_id",
     "demo_held",
     "load_document",
@@ -139,25 +140,42 @@ def _trust_option(
     return load_trust(path, data, roots, now=now, min_sequence=min_sequence or 0)
 
 
-def load_held(
-    trust_paths: Sequence[str],
-    root_paths: Sequence[str],
-    status_paths: Sequence[str],
-    directory_path: str | None,
-    *,
-    now: dt.datetime,
-    min_sequence: int | None,
-) -> Held:
+@dataclasses.dataclass(frozen=True, slots=True)
+class Sources:
+    """What the command line names for the verifier to hold (``--trust``, ``--root``,
+    ``--status``, ``--directory``, ``--trust-min-sequence``)."""
+
+    trust: tuple[str, ...] = ()
+    roots: tuple[str, ...] = ()
+    status: tuple[str, ...] = ()
+    directory: str | None = None
+    min_sequence: int | None = None
+
+    def given(self) -> dict[str, object]:
+        """The options given, by name (for those that cannot be combined with another)."""
+        named = {
+            "--trust": self.trust,
+            "--root": self.roots,
+            "--status": self.status,
+            "--directory": self.directory,
+            "--trust-min-sequence": self.min_sequence,
+        }
+        return {option: value for option, value in named.items() if value not in (None, ())}
+
+
+def load_held(sources: Sources, *, now: dt.datetime) -> Held:
     """Load what ``verify`` was given; any document that fails to load stops here (exit 2)."""
-    roots = read_roots(root_paths)
-    trust = _trust_option(trust_paths, roots, now=now, min_sequence=min_sequence)
-    if roots and isinstance(trust, Keyring) and directory_path is None:
+    if not sources.trust:
+        raise CliError("--trust", "is required: a trust list (with --root) or an issuer public key")
+    roots = read_roots(sources.roots)
+    trust = _trust_option(sources.trust, roots, now=now, min_sequence=sources.min_sequence)
+    if roots and isinstance(trust, Keyring) and sources.directory is None:
         raise CliError("--root", "is used only with a trust list (--trust TRUST.cwt) or --directory")
-    if status_paths and not isinstance(trust, TrustList):
+    if sources.status and not isinstance(trust, TrustList):
         raise CliError("--status", "needs a trust list: --trust TRUST.cwt --root ROOT.pub.pem")
-    tokens = [read_status(p, trust, now=now) for p in status_paths] if isinstance(trust, TrustList) else []
+    tokens = [read_status(p, trust, now=now) for p in sources.status] if isinstance(trust, TrustList) else []
     tokens.sort(key=lambda t: t.issued_at, reverse=True)  # the newest list of an issuer counts
-    directory = None if directory_path is None else read_directory(directory_path, roots, now=now)
+    directory = None if sources.directory is None else read_directory(sources.directory, roots, now=now)
     return Held(trust, tuple(tokens), directory)
 
 

@@ -19,6 +19,7 @@ that fails to load or a file that is not a readable image.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
@@ -36,19 +37,11 @@ from ..scan import (
     verify_image,
 )
 from ..verify import Color, Policy, Reason
-from .common import (
-    COLOR_EXIT,
-    MAX_STATUS_AGE_OPTION,
-    NOW_HELP,
-    STALE_OPTION,
-    CliError,
-    clock,
-    parse_time,
-    say,
-)
-from .documents import Held, demo_held, load_held
+from .common import COLOR_EXIT, NOW_HELP, CliError, clock, parse_time, say
+from .documents import Held, Sources, demo_held, load_held
 from .files import read_bytes
 from .show import COLOR_STYLE, echo_json, print_verification, verification_json
+from .verifier import verifier_options
 
 __all__ = ["scan_command", "verify_photo"]
 
@@ -146,70 +139,29 @@ def _check_id(id_number: str | None) -> None:
             raise CliError("--id-number", problem)
 
 
-def _verifier(
-    demo: bool,
-    trust: tuple[str, ...],
-    roots: tuple[str, ...],
-    statuses: tuple[str, ...],
-    directory: str | None,
-    *,
-    now: dt.datetime,
-    min_sequence: int | None,
-    policy: Policy,
-) -> tuple[Held, Policy]:
+def _verifier(demo: bool, sources: Sources, *, now: dt.datetime, policy: Policy) -> tuple[Held, Policy]:
     """What the verifier holds, and the policy (``--demo`` counts its status list fresh until it expires)."""
     if not demo:
-        if not trust:
+        if not sources.trust:
             raise CliError("--trust", "is required (or --demo for the bundled DEMO documents)")
-        return load_held(trust, roots, statuses, directory, now=now, min_sequence=min_sequence), policy
-    given = {
-        "--trust": trust,
-        "--root": roots,
-        "--status": statuses,
-        "--directory": directory,
-        "--trust-min-sequence": min_sequence,
-    }
-    clash = next((option for option, value in given.items() if value not in (None, ())), None)
+        return load_held(sources, now=now), policy
+    clash = next(iter(sources.given()), None)
     if clash is not None:
         raise CliError(clash, "cannot be combined with --demo (which uses the bundled DEMO documents)")
     held = demo_held(now)
     token = held.status[0]
-    return held, Policy(token.expires_at - token.issued_at, policy.stale_status_color)
+    return held, dataclasses.replace(policy, max_status_age=token.expires_at - token.issued_at)
 
 
 @click.command("scan")
 @click.argument("photos", nargs=-1, required=True, metavar="PHOTO...")
-@click.option(
-    "--trust",
-    "trust_paths",
-    multiple=True,
-    metavar="TRUST.cwt|PUB.pem",
-    help="A root-signed trust list (needs --root), or trusted issuer public keys, as for 'anxinma verify'.",
-)
-@click.option(
-    "--root", "root_paths", multiple=True, metavar="ROOT.pub.pem", help="The pinned root public key."
-)
-@click.option(
-    "--status", "status_paths", multiple=True, metavar="STATUS.cwt", help="A status list; repeat for several."
-)
-@click.option(
-    "--directory", "directory_path", metavar="DIR.cwt", help="The root-signed enterprise directory."
-)
-@click.option(
-    "--trust-min-sequence",
-    "min_sequence",
-    type=click.IntRange(0),
-    metavar="N",
-    help="Refuse a trust list older than sequence N.",
-)
+@verifier_options
 @click.option(
     "--demo",
     is_flag=True,
     help="Verify against the bundled DEMO root, trust list, status list and directory (demonstrations only; "
     "the demo status list counts as fresh until it expires).",
 )
-@MAX_STATUS_AGE_OPTION
-@STALE_OPTION
 @click.option("--now", metavar="ISO8601", callback=parse_time, help=NOW_HELP)
 @click.option(
     "--id-number", metavar="ID", help="The number on the worker's ID card, checked against each code."
@@ -225,14 +177,9 @@ def _verifier(
 def scan_command(
     ctx: click.Context,
     photos: tuple[str, ...],
-    trust_paths: tuple[str, ...],
-    root_paths: tuple[str, ...],
-    status_paths: tuple[str, ...],
-    directory_path: str | None,
-    min_sequence: int | None,
+    sources: Sources,
+    policy: Policy,
     demo: bool,
-    max_status_age: float,
-    stale: str,
     now: dt.datetime | None,
     id_number: str | None,
     as_json: bool,
@@ -251,11 +198,7 @@ def scan_command(
     if photos.count("-") > 1:
         raise CliError("PHOTO", "standard input (-) can be read once")
     moment = now or clock()
-    policy = Policy(dt.timedelta(hours=max_status_age), Color(stale))
-    held, policy = _verifier(
-        demo, trust_paths, root_paths, status_paths, directory_path, now=moment, min_sequence=min_sequence,
-        policy=policy,
-    )  # fmt: skip
+    held, policy = _verifier(demo, sources, now=moment, policy=policy)
     found = [(p, _results(p, held, now=moment, policy=policy, id_number=id_number)) for p in photos]
     if as_json:
         echo_json([_photo_json(p, results, held, moment) for p, results in found])

@@ -15,53 +15,20 @@ import click
 
 from .. import gbcodes
 from ..idcheck import normalize_id_number
-from ..verify import Color, Policy, verify
-from .common import COLOR_EXIT, MAX_STATUS_AGE_OPTION, NOW_HELP, STALE_OPTION, CliError, clock, parse_time
-from .documents import load_held
+from ..verify import Policy, verify
+from .common import COLOR_EXIT, NOW_HELP, CliError, clock, parse_time
+from .documents import Sources, load_held
 from .files import read_code
 from .scan import verify_photo
 from .show import echo_json, print_verification, verification_json
+from .verifier import verifier_options
 
 __all__ = ["verify_command"]
 
 
 @click.command("verify")
 @click.argument("code", metavar="CODE|-")
-@click.option(
-    "--trust",
-    "trust_paths",
-    multiple=True,
-    required=True,
-    metavar="TRUST.cwt|PUB.pem",
-    help="A root-signed trust list (needs --root), or, for quick tests, a trusted issuer public key "
-    "(repeat for several). A .cwt file or COSE content is a trust list; anything else a PEM key.",
-)
-@click.option(
-    "--root",
-    "root_paths",
-    multiple=True,
-    metavar="ROOT.pub.pem",
-    help="The pinned root public key that signs the trust list and the directory; repeat for several.",
-)
-@click.option(
-    "--status",
-    "status_paths",
-    multiple=True,
-    metavar="STATUS.cwt",
-    help="A status list of an issuer (checked against the trust list); repeat for several.",
-)
-@click.option(
-    "--directory", "directory_path", metavar="DIR.cwt", help="The root-signed enterprise directory."
-)
-@click.option(
-    "--trust-min-sequence",
-    "min_sequence",
-    type=click.IntRange(0),
-    metavar="N",
-    help="Refuse a trust list older than sequence N (the newest one seen: no rollback).",
-)
-@MAX_STATUS_AGE_OPTION
-@STALE_OPTION
+@verifier_options
 @click.option("--now", metavar="ISO8601", callback=parse_time, help=NOW_HELP)
 @click.option(
     "--id-number", metavar="ID", help="The number on the worker's ID card, to check against the code."
@@ -85,13 +52,8 @@ __all__ = ["verify_command"]
 def verify_command(
     ctx: click.Context,
     code: str,
-    trust_paths: tuple[str, ...],
-    root_paths: tuple[str, ...],
-    status_paths: tuple[str, ...],
-    directory_path: str | None,
-    min_sequence: int | None,
-    max_status_age: float,
-    stale: str,
+    sources: Sources,
+    policy: Policy,
     now: dt.datetime | None,
     id_number: str | None,
     is_image: bool,
@@ -112,10 +74,7 @@ def verify_command(
         if problem is not None:
             raise CliError("--id-number", problem)
     moment = now or clock()
-    held = load_held(
-        trust_paths, root_paths, status_paths, directory_path, now=moment, min_sequence=min_sequence
-    )
-    policy = Policy(max_status_age=dt.timedelta(hours=max_status_age), stale_status_color=Color(stale))
+    held = load_held(sources, now=moment)
     if is_image:
         ctx.exit(verify_photo(code, held, now=moment, policy=policy, id_number=id_number, as_json=as_json))
     text = read_code(code)

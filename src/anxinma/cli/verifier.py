@@ -1,0 +1,80 @@
+"""The options ``verify`` and ``scan`` share, defined once: what the verifier holds, its policy.
+
+:func:`verifier_options` adds to a command the options naming the documents a
+field verifier holds (``--trust``, ``--root``, ``--status``, ``--directory``,
+``--trust-min-sequence``), which reach the command as one
+:class:`~anxinma.cli.documents.Sources` (``sources``), and the verdict policy
+options (spec §10.6: ``--max-status-age``, ``--stale``), which reach it as one
+:class:`~anxinma.Policy` (``policy``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from ..verify import Color, Policy
+from .common import MAX_STATUS_AGE_OPTION, STALE_OPTION
+from .documents import Sources
+
+__all__ = ["verifier_options"]
+
+_DOCUMENT_OPTIONS = (
+    click.option(
+        "--trust",
+        "trust_paths",
+        multiple=True,
+        metavar="TRUST.cwt|PUB.pem",
+        help="A root-signed trust list (needs --root), or, for quick tests, a trusted issuer public key "
+        "(repeat for several; bare keys never check revocation). A .cwt file or COSE content is a "
+        "trust list; anything else a PEM key.",
+    ),
+    click.option(
+        "--root",
+        "root_paths",
+        multiple=True,
+        metavar="ROOT.pub.pem",
+        help="The pinned root public key that signs the trust list and the directory; repeat for several.",
+    ),
+    click.option(
+        "--status",
+        "status_paths",
+        multiple=True,
+        metavar="STATUS.cwt",
+        help="A status list of an issuer (checked against the trust list); repeat for several.",
+    ),
+    click.option(
+        "--directory", "directory_path", metavar="DIR.cwt", help="The root-signed enterprise directory."
+    ),
+    click.option(
+        "--trust-min-sequence",
+        "min_sequence",
+        type=click.IntRange(0),
+        metavar="N",
+        help="Refuse a trust list older than sequence N (the newest one seen: no rollback).",
+    ),
+)
+_POLICY_OPTIONS = (MAX_STATUS_AGE_OPTION, STALE_OPTION)
+_NAMES = ("trust_paths", "root_paths", "status_paths", "directory_path", "min_sequence")
+
+
+def _policy(max_status_age: float, stale: str) -> Policy:
+    return Policy(max_status_age=dt.timedelta(hours=max_status_age), stale_status_color=Color(stale))
+
+
+def verifier_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the shared options to ``command``, which takes ``sources`` and ``policy`` instead."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **options: Any) -> Any:
+        sources = Sources(*(options.pop(name) for name in _NAMES))
+        policy = _policy(options.pop("max_status_age"), options.pop("stale"))
+        return command(*args, sources=sources, policy=policy, **options)
+
+    for option in reversed((*_DOCUMENT_OPTIONS, *_POLICY_OPTIONS)):
+        run = option(run)
+    return run
