@@ -145,8 +145,11 @@ def test_a_batch_issues_good_rows_reports_bad_ones_and_is_idempotent(tmp_path: P
         entries = manifest(out)
         assert len({e["status"]["index"] for e in entries}) == len(entries) == result.issued_now
         keyring = anxinma.Keyring([KEY_A.public_key()])
-        colours = {anxinma.verify(e["code"], keyring, now=NOW).color for e in entries}
-        assert anxinma.Color.GREEN in colours and anxinma.Color.YELLOW in colours
+        verdicts = [anxinma.verify(e["code"], keyring, now=NOW) for e in entries]
+        # A keyring never checks status: every code (each has a status entry) is status_not_checked
+        # first (spec §10.4); beyond that, some are clean and some yellow for their documents.
+        assert all(v.reasons[:1] == (anxinma.Reason.STATUS_NOT_CHECKED,) for v in verdicts)
+        assert {v.reasons[1:] == () for v in verdicts} == {True, False}
         events = db._db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
         again = batch(db, data, out, cards=True)
         assert (again.issued_now, again.issued_before, again.files_written) == (0, result.issued_now, 0)

@@ -226,7 +226,8 @@ def test_without_a_status_list_the_status_is_not_checked(story: Story) -> None:
     story.ok("status", "new", "--db", story.db)
     code = story.issue("a", at(), db=True)
     status, out = story.verify(code, at(hours=1))
-    assert (status, out["status"]["state"], out["status"]["value"]) == (0, "not_checked", None)
+    assert (status, out["status"]["state"], out["status"]["value"]) == (3, "not_checked", None)
+    assert out["reasons"] == ["status_not_checked"]  # yellow: revocation was not checked (issue 9 item 3)
     human = story.human(code, at(hours=1))
     assert "not checked: no status list 0 of this issuer was given" in human.stdout
 
