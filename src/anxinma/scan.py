@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .directory import Directory
 from .errors import AnxinmaError, UsageError
 from .status import StatusListToken
 from .trust import TrustList
@@ -207,6 +208,7 @@ def verify_image(
     *,
     now: dt.datetime,
     status: Iterable[StatusListToken] = (),
+    directory: Directory | None = None,
     id_number: str | None = None,
     leeway: int = DEFAULT_LEEWAY,
     policy: Policy = DEFAULT_POLICY,
@@ -227,7 +229,16 @@ def verify_image(
         ScanResult(
             s.text,
             s.position,
-            verify(s.text, trust, now=now, status=lists, id_number=id_number, leeway=leeway, policy=policy),
+            verify(
+                s.text,
+                trust,
+                now=now,
+                status=lists,
+                directory=directory,
+                id_number=id_number,
+                leeway=leeway,
+                policy=policy,
+            ),
         )
         for s in read_symbols(image)
     ]

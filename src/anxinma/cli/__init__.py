@@ -12,11 +12,13 @@ says what happened (spec §10.2 for the colours):
 
 - 0: done; for ``verify``, green
 - 3: ``verify`` says yellow (authentic, but a health exam or insurance is
-  missing or lapsed, or the status list held is stale)
+  missing or lapsed, revocation was not checked or the status list held is
+  stale, or the enterprise is not in the directory held)
 - 1: ``verify`` says red (including text that is not a code at all), or a
   command failed at run time (a file could not be written)
 - 2: a usage error or an invalid input file (a bad worker record, key or
-  option, or a trust list, status list or directory that fails to load)
+  option, or a trust list, status list or directory that fails to load;
+  ``verify`` and ``scan`` stop only for the trust list and report the others)
 
 Every failure is one line on standard error, ``anxinma: error: <where>: <what>``,
 naming the option, field, line/column, byte or document (with its

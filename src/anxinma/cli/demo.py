@@ -84,6 +84,8 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
     token = held.status[0]
     say(_demo_status_note(token))
     policy = Policy(max_status_age=token.expires_at - token.issued_at)
-    result = verify(text, held.trust, now=clock(), status=held.status, policy=policy)
+    result = verify(
+        text, held.trust, now=clock(), status=held.status, directory=held.directory, policy=policy
+    )
     print_verification(result, held, now)
     ctx.exit(COLOR_EXIT[result.color])

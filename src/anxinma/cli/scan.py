@@ -13,8 +13,9 @@ it the command says how to install it and exits 2.
 
 Exit status over all photos: 0 when every symbol is green, 3 when the worst
 is yellow, 1 when any is red, including a QR symbol that is not an anxinma
-code and a photo with no QR symbol at all; 2 for a usage error, a document
-that fails to load or a file that is not a readable image.
+code and a photo with no QR symbol at all; 2 for a usage error, a trust list
+that fails to load or a file that is not a readable image (a status list or
+directory that fails to load is reported and left out).
 """
 
 from __future__ import annotations
@@ -63,7 +64,15 @@ def _results(
     """Every QR symbol in the photo at ``path`` with its verdict; an unreadable image exits 2."""
     data = read_bytes(path, limit=MAX_IMAGE_BYTES, what="photo")
     try:
-        return verify_image(data, held.trust, now=now, status=held.status, id_number=id_number, policy=policy)
+        return verify_image(
+            data,
+            held.trust,
+            now=now,
+            status=held.status,
+            directory=held.directory,
+            id_number=id_number,
+            policy=policy,
+        )
     except ImageError as exc:
         raise CliError(path, str(exc)) from None
 
@@ -188,10 +197,12 @@ def scan_command(
 
     Each photo may hold several codes; each is verified as 'anxinma verify'
     would.  A QR code that is not an anxinma code, and a photo with no QR
-    code, are red.  Needs the extra anxinma[scan] (zxing-cpp and Pillow).
+    code, are red.  A status list or directory that fails to load is reported
+    and left out, as in 'anxinma verify'.  Needs the extra anxinma[scan]
+    (zxing-cpp and Pillow).
 
     Exit status: 0 all green, 3 worst yellow, 1 any red or a photo without a
-    code, 2 usage error, a document refused or a file that is not an image.
+    code, 2 usage error, the trust list refused or a file that is not an image.
     """
     _available("scan")
     _check_id(id_number)

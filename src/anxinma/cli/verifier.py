@@ -2,10 +2,10 @@
 
 :func:`verifier_options` adds to a command the options naming the documents a
 field verifier holds (``--trust``, ``--root``, ``--status``, ``--directory``,
-``--trust-min-sequence``), which reach the command as one
+``--trust-min-sequence``, ``--state``), which reach the command as one
 :class:`~anxinma.cli.documents.Sources` (``sources``), and the verdict policy
-options (spec §10.6: ``--max-status-age``, ``--stale``), which reach it as one
-:class:`~anxinma.Policy` (``policy``).
+options (spec §10.6: ``--max-status-age``, ``--stale``, ``--unchecked``,
+``--unlisted``), which reach it as one :class:`~anxinma.Policy` (``policy``).
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from typing import Any
 
 import click
 
-from ..verify import Color, Policy
+from ..verify import DEFAULT_POLICY, Color, Policy
 from .common import MAX_STATUS_AGE_OPTION, STALE_OPTION
 from .documents import Sources
+from .statefile import STATE_OPTION, state_path
 
 __all__ = ["verifier_options"]
 
@@ -58,12 +59,36 @@ _DOCUMENT_OPTIONS = (
         help="Refuse a trust list older than sequence N (the newest one seen: no rollback).",
     ),
 )
-_POLICY_OPTIONS = (MAX_STATUS_AGE_OPTION, STALE_OPTION)
+_COLORS = click.Choice(["yellow", "red"])
+_POLICY_OPTIONS = (
+    MAX_STATUS_AGE_OPTION,
+    STALE_OPTION,
+    click.option(
+        "--unchecked",
+        type=_COLORS,
+        default=DEFAULT_POLICY.unchecked_status_color.value,
+        show_default=True,
+        help="The colour of a code with a status entry whose revocation could not be checked "
+        "(status_not_checked: no status list of its issuer held, the list refused, or bare keys).",
+    ),
+    click.option(
+        "--unlisted",
+        type=_COLORS,
+        default=DEFAULT_POLICY.unlisted_enterprise_color.value,
+        show_default=True,
+        help="The colour of a code whose enterprise is not in the directory held (enterprise_unlisted).",
+    ),
+)
 _NAMES = ("trust_paths", "root_paths", "status_paths", "directory_path", "min_sequence")
 
 
-def _policy(max_status_age: float, stale: str) -> Policy:
-    return Policy(max_status_age=dt.timedelta(hours=max_status_age), stale_status_color=Color(stale))
+def _policy(options: dict[str, Any]) -> Policy:
+    return Policy(
+        max_status_age=dt.timedelta(hours=options.pop("max_status_age")),
+        stale_status_color=Color(options.pop("stale")),
+        unchecked_status_color=Color(options.pop("unchecked")),
+        unlisted_enterprise_color=Color(options.pop("unlisted")),
+    )
 
 
 def verifier_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -71,10 +96,10 @@ def verifier_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(command)
     def run(*args: Any, **options: Any) -> Any:
-        sources = Sources(*(options.pop(name) for name in _NAMES))
-        policy = _policy(options.pop("max_status_age"), options.pop("stale"))
+        sources = Sources(*(options.pop(name) for name in _NAMES), state_path(options.pop("state")))
+        policy = _policy(options)
         return command(*args, sources=sources, policy=policy, **options)
 
-    for option in reversed((*_DOCUMENT_OPTIONS, *_POLICY_OPTIONS)):
+    for option in reversed((*_DOCUMENT_OPTIONS, STATE_OPTION, *_POLICY_OPTIONS)):
         run = option(run)
     return run

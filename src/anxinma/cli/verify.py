@@ -1,10 +1,11 @@
 """``anxinma verify``: load what the verifier holds, verify the code, show the verdict (spec §10).
 
 The whole walk: :func:`~anxinma.cli.documents.load_held` (trust list or keys,
-status lists, directory), :func:`anxinma.verify`, then
-:func:`~anxinma.cli.show.print_verification` or ``--json``; the exit status
-follows the colour.  ``--image`` hands a photo to
-:func:`~anxinma.cli.scan.verify_photo`.
+status lists, directory, against the ``--state`` file), :func:`anxinma.verify`,
+then :func:`~anxinma.cli.show.print_verification` or ``--json``; the exit
+status follows the colour.  ``--image`` hands a photo to
+:func:`~anxinma.cli.scan.verify_photo`.  The options it shares with ``scan``
+are defined once, in :mod:`~anxinma.cli.verifier`.
 """
 
 from __future__ import annotations
@@ -44,9 +45,9 @@ __all__ = ["verify_command"]
     "--json",
     "as_json",
     is_flag=True,
-    help="Print one JSON object instead of a summary: color, reasons, kid, credential, id_match, detail, "
-    "issuer {id, name}, status {state, value, list, age_seconds}, enterprise {uscc, name, district}, "
-    "trust {sequence, age_seconds}.",
+    help="Print one JSON object instead of a summary (spec §14.2): color, reasons, kid, id_match, detail, "
+    "issuer {id, name}, status {state, value, list, age_seconds}, credential, enterprise {uscc, name, "
+    "district}, trust {sequence, age_seconds}, documents [{file, kind, loaded, reason}].",
 )
 @click.pass_context
 def verify_command(
@@ -63,11 +64,18 @@ def verify_command(
 
     A field verifier holds the root public key (--root), the root-signed trust
     list (--trust), its issuers' status lists (--status) and the enterprise
-    directory (--directory).  A trust list, status list or directory that fails
-    to load stops with exit 2, naming the file and the reason (e.g. rollback,
-    wrong_issuer, expired).
+    directory (--directory), and remembers the newest of each it loaded
+    (--state), so that an older one is refused as rollback.
 
-    Exit status: 0 green, 3 yellow, 1 red, 2 usage error or a document refused.
+    A trust list that fails to load stops with exit 2, naming the file and the
+    reason (e.g. rollback, expired): nothing can be judged without it.  A status
+    list or directory that fails to load is reported (Refused; in --json,
+    documents) and the code is judged without it: a code with a status entry
+    is then status_not_checked (yellow, or --unchecked red), a code of a
+    compromised key red key_compromised.  The output says when revocation was
+    not checked, and why.
+
+    Exit status: 0 green, 3 yellow, 1 red, 2 usage error or the trust list refused.
     """
     if id_number is not None:
         problem = gbcodes.id_number_problem(normalize_id_number(id_number))
@@ -78,7 +86,15 @@ def verify_command(
     if is_image:
         ctx.exit(verify_photo(code, held, now=moment, policy=policy, id_number=id_number, as_json=as_json))
     text = read_code(code)
-    result = verify(text, held.trust, now=moment, status=held.status, id_number=id_number, policy=policy)
+    result = verify(
+        text,
+        held.trust,
+        now=moment,
+        status=held.status,
+        directory=held.directory,
+        id_number=id_number,
+        policy=policy,
+    )
     if as_json:
         echo_json(verification_json(result, held, moment))
     else:
