@@ -111,10 +111,16 @@ def test_the_newest_status_list_decides_in_either_order(newer_first: bool) -> No
     code = anxinma.issue(_worker(), KEY_A, now=T0 + HOUR, status=REF)
     now = T0 + 5 * HOUR
     older = anxinma.StatusListToken.load(_status_doc(KEY_A, issued=T0 + HOUR, revoked=False), trust, now=now)
-    newer = anxinma.StatusListToken.load(_status_doc(KEY_A, issued=T0 + 2 * HOUR, revoked=True), trust, now=now)
+    newer = anxinma.StatusListToken.load(
+        _status_doc(KEY_A, issued=T0 + 2 * HOUR, revoked=True), trust, now=now
+    )
     lists = [newer, older] if newer_first else [older, newer]
     result = anxinma.verify(code, trust, now=now, status=lists)
-    assert (result.color, result.reasons, result.status.value) == (Color.RED, (Reason.REVOKED,), Status.INVALID)
+    assert (result.color, result.reasons, result.status.value) == (
+        Color.RED,
+        (Reason.REVOKED,),
+        Status.INVALID,
+    )
 
 
 @pytest.mark.parametrize("order", [0, 1])
@@ -183,7 +189,9 @@ def test_verifier_state_refuses_rollback_of_trust_list_directory_and_status_list
     old_trust, new_trust = (trust_list(issuer_key(KEY_A), sequence=n).sign(ROOT) for n in (1, 2))
     old_dir, new_dir = _directory(3), _directory(4)
     trust = anxinma.TrustList.load(new_trust, ROOTS, now=now)
-    token = anxinma.StatusListToken.load(_status_doc(KEY_A, issued=T0 + 2 * HOUR, revoked=True), trust, now=now)
+    token = anxinma.StatusListToken.load(
+        _status_doc(KEY_A, issued=T0 + 2 * HOUR, revoked=True), trust, now=now
+    )
     state = anxinma.VerifierState().remember(trust, Directory.load(new_dir, ROOTS, now=now), token)
     for load in (
         lambda: anxinma.TrustList.load(old_trust, ROOTS, now=now, state=state),
@@ -249,7 +257,8 @@ REFUSED_NAMES = {
     "variation-selector": "王\ufe0f秀英",
     "combining-grapheme-joiner": "王\u034f秀英",
     "lone-combining-mark": "\u0301",
-    "stacked-marks": "x" + "".join(chr(c) for c in range(0x0300, 0x0300 + 17)),  # NFC: one class, no composite
+    "stacked-marks": "x"
+    + "".join(chr(c) for c in range(0x0300, 0x0300 + 17)),  # NFC: one class, no composite
     "kangxi-radical": "\u2f5f兰",
     "fullwidth-latin": "\uff2c\uff49",
     "mixed-cyrillic-latin": "\u0410lice",
@@ -279,7 +288,16 @@ def test_the_verifier_subset_refuses_what_it_lists_even_when_signed(kind: str) -
 
 
 @pytest.mark.parametrize(
-    "name", ["王\U00020000", "\U0002a6d6丽", "\U0002b740明", "陈\U00030000", "李\U00031350", "\U0002ebf0芳", "王\U000323b0"]
+    "name",
+    [
+        "王\U00020000",
+        "\U0002a6d6丽",
+        "\U0002b740明",
+        "陈\U00030000",
+        "李\U00031350",
+        "\U0002ebf0芳",
+        "王\U000323b0",
+    ],
 )
 def test_rare_character_names_issue_and_verify_green(name: str) -> None:
     """Issue 9 item 8: CJK Extension B-J names (U+20000 ... U+31350 Ext H, U+2EBF0 Ext I,
@@ -303,9 +321,9 @@ def test_verifying_never_imports_the_unicode_database_of_issuance() -> None:
         "print(loaded, 'regex' in sys.modules, 'unicodedata2' in sys.modules)\n"
     )
     fresh = "import sys, anxinma; from anxinma import verify, Keyring; print('regex' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", fresh], capture_output=True, text=True, check=True).stdout == (
-        "False\n"
-    )
+    assert subprocess.run(
+        [sys.executable, "-c", fresh], capture_output=True, text=True, check=True
+    ).stdout == ("False\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout == "(True, True) False False\n"
 
@@ -435,7 +453,12 @@ def _issuer(**changes: Any) -> dict[int, Any]:
         KeyLabel.VALID_FROM: int(T0.timestamp()),
     }
     key |= {getattr(KeyLabel, k.upper()): v for k, v in changes.pop("key", {}).items()}
-    issuer = {IssuerLabel.ID: "nb", IssuerLabel.NAME: "宁波", IssuerLabel.REGIONS: ["3302"], IssuerLabel.KEYS: [key]}
+    issuer = {
+        IssuerLabel.ID: "nb",
+        IssuerLabel.NAME: "宁波",
+        IssuerLabel.REGIONS: ["3302"],
+        IssuerLabel.KEYS: [key],
+    }
     return issuer | {getattr(IssuerLabel, k.upper()): v for k, v in changes.items()}
 
 
@@ -450,7 +473,15 @@ def _issuer(**changes: Any) -> dict[int, Any]:
         _trust_claims(_issuer(), sequence=-1),
         _trust_claims(_issuer(), sequence=2**53),
     ],
-    ids=["valid-until-before-from", "exp-equals-iat", "prefix-99", "prefix-01", "empty-name", "sequence-1", "sequence-2^53"],
+    ids=[
+        "valid-until-before-from",
+        "exp-equals-iat",
+        "prefix-99",
+        "prefix-01",
+        "empty-name",
+        "sequence-1",
+        "sequence-2^53",
+    ],
 )
 def test_trust_list_edges_of_section_15_2_are_malformed(claims: dict[int, Any]) -> None:
     """Issue 11 (§15.2): a window that ends before it starts, ``exp`` not after ``iat``, a region
@@ -461,7 +492,9 @@ def test_trust_list_edges_of_section_15_2_are_malformed(claims: dict[int, Any]) 
     assert _reason(refused) == "malformed"
 
 
-@pytest.mark.parametrize("sub", ["urn:anxinma:status:nb:00", "urn:anxinma:status:nb:007", "urn:anxinma:status:nb:256"])
+@pytest.mark.parametrize(
+    "sub", ["urn:anxinma:status:nb:00", "urn:anxinma:status:nb:007", "urn:anxinma:status:nb:256"]
+)
 def test_a_status_list_id_is_decimal_0_to_255_without_leading_zeros(sub: str) -> None:
     """Issue 11 (§15.3): the CDDL allowed 1 to 3 digits (``007``, ``999``); the list id is 0-255."""
     trust = _load_trust(issuer_key(KEY_A))
@@ -496,10 +529,15 @@ def test_the_verdict_json_form_has_the_members_of_section_14() -> None:
     outcome = anxinma.DocumentOutcome("s.cwt", "status_list")
     out = anxinma.verification_as_dict(result, now=now, trust=trust, documents=[outcome])
     assert list(out) == [
-        "color", "reasons", "kid", "id_match", "detail", "issuer", "status", "credential", "enterprise", "trust",
-        "documents",
+        "color", "reasons", "kid", "id_match", "detail", "issuer", "status", "credential", "enterprise",
+        "trust", "documents",
     ]  # fmt: skip
-    assert out["status"] == {"state": "checked", "value": 0, "list": "urn:anxinma:status:nb:0", "age_seconds": 3600}
+    assert out["status"] == {
+        "state": "checked",
+        "value": 0,
+        "list": "urn:anxinma:status:nb:0",
+        "age_seconds": 3600,
+    }
     assert out["trust"] == {"sequence": 1, "age_seconds": 7200}
     assert out["documents"] == [{"file": "s.cwt", "kind": "status_list", "loaded": True, "reason": None}]
     assert out["credential"]["issued_at"] == "2025-12-31T17:00:00+00:00"

@@ -169,7 +169,10 @@ def test_a_keyring_and_a_typed_id_number_work_as_in_verify() -> None:
     assert found.verification.reasons == (anxinma.Reason.STATUS_NOT_CHECKED,)
     [wrong] = scan.verify_image(data, ring, now=NOW, id_number="330203198503150039")
     assert wrong.color is anxinma.Color.RED
-    assert wrong.verification.reasons == (anxinma.Reason.STATUS_NOT_CHECKED, anxinma.Reason.ID_NUMBER_MISMATCH)
+    assert wrong.verification.reasons == (
+        anxinma.Reason.STATUS_NOT_CHECKED,
+        anxinma.Reason.ID_NUMBER_MISMATCH,
+    )
 
 
 def test_status_lists_given_as_an_iterator_apply_to_every_code(held: Any) -> None:

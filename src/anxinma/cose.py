@@ -183,7 +183,9 @@ def _check_type(header: dict[object, object], typ: str | None) -> None:
     """A credential has no label 16 at all, not even ``null`` (spec §8.1); a document the expected typ."""
     if typ is None:
         if Header.TYP in header:
-            raise CoseError("malformed", f"a signed {header[Header.TYP]!r} document (label 16), not a credential")
+            raise CoseError(
+                "malformed", f"a signed {header[Header.TYP]!r} document (label 16), not a credential"
+            )
         return
     found = header.get(Header.TYP)
     if found == typ:

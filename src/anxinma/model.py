@@ -16,12 +16,12 @@ from enum import StrEnum
 
 from . import gbcodes
 from .errors import RecordError, UsageError
-from .names import NAME_MAX as NAME_MAX
-from .names import issuance_name_problem, name_problem
+from .names import NAME_MAX, issuance_name_problem, name_problem
 from .registry import Claim
 
 __all__ = [
     "CST",
+    "NAME_MAX",
     "BackgroundCheck",
     "BackgroundResult",
     "Credential",

@@ -132,11 +132,41 @@ def _mark_problem(found: str) -> str:
 
 #: Scripts a name may be written in (spec §4.2.1): the Recommended Scripts of UAX #31
 #: Table 4, and four scripts of China's minority languages.
-ALLOWED_SCRIPTS = (
-    "Latin Greek Cyrillic Armenian Hebrew Arabic Thaana Devanagari Bengali Gurmukhi Gujarati Oriya Tamil "
-    "Telugu Kannada Malayalam Sinhala Thai Lao Tibetan Myanmar Georgian Hangul Ethiopic Khmer Han "
-    "Hiragana Katakana Bopomofo Mongolian Yi Tai_Le New_Tai_Lue"
-).split()
+ALLOWED_SCRIPTS = [
+    "Latin",
+    "Greek",
+    "Cyrillic",
+    "Armenian",
+    "Hebrew",
+    "Arabic",
+    "Thaana",
+    "Devanagari",
+    "Bengali",
+    "Gurmukhi",
+    "Gujarati",
+    "Oriya",
+    "Tamil",
+    "Telugu",
+    "Kannada",
+    "Malayalam",
+    "Sinhala",
+    "Thai",
+    "Lao",
+    "Tibetan",
+    "Myanmar",
+    "Georgian",
+    "Hangul",
+    "Ethiopic",
+    "Khmer",
+    "Han",
+    "Hiragana",
+    "Katakana",
+    "Bopomofo",
+    "Mongolian",
+    "Yi",
+    "Tai_Le",
+    "New_Tai_Lue",
+]
 #: UTS #39 §5.1: what a character of each script also counts as (Hanb, Jpan, Kore).
 _AUGMENT = {
     "Han": ("Han", "Han_with_Bopomofo", "Japanese", "Korean"),

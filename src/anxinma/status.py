@@ -50,7 +50,9 @@ MIN_SIZE = 1 << 17
 MAX_SIZE = 1 << 24
 MAX_TOKEN_BYTES = 8 << 20
 #: ``sub`` (spec §15.3): the issuer id, and the list id in decimal 0-255 without leading zeros.
-_URI = re.compile(r"urn:anxinma:status:([a-z0-9][a-z0-9-]{0,31}):(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\Z")
+_URI = re.compile(
+    r"urn:anxinma:status:([a-z0-9][a-z0-9-]{0,31}):(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\Z"
+)
 
 
 class Status(IntEnum):

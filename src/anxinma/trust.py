@@ -298,7 +298,9 @@ def _field(entry: Mapping[Any, Any], label: int, kind: type, where: str) -> Any:
 def _decode(claims: Mapping[Any, Any]) -> TrustList:
     _only(claims, TrustListClaim, "trust list")
     issued, expires = lifetime(claims, TrustListClaim.IAT, TrustListClaim.EXP)
-    sequence = sequence_number(claims.get(TrustListClaim.SEQUENCE), f"sequence (label {TrustListClaim.SEQUENCE})")
+    sequence = sequence_number(
+        claims.get(TrustListClaim.SEQUENCE), f"sequence (label {TrustListClaim.SEQUENCE})"
+    )
     issuers = _field(claims, TrustListClaim.ISSUERS, list, "issuers")
     decoded = tuple(_decode_issuer(e, f"issuers[{n}]") for n, e in enumerate(issuers))
     ids = [i.id for i in decoded]

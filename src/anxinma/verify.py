@@ -403,7 +403,9 @@ def _status_reasons(
         return StatusCheck(), []
     token = None if issuer is None else _deciding_list(ctx.lists, issuer.id, ref.list_id, ref.index)
     if token is None:
-        why = "no trust list (a bare keyring never checks status)" if issuer is None else "no status list held"
+        why = (
+            "no trust list (a bare keyring never checks status)" if issuer is None else "no status list held"
+        )
         return StatusCheck(), [
             (Reason.STATUS_NOT_CHECKED, f"revocation was not checked: {why} for list {ref.list_id}")
         ]
@@ -432,9 +434,11 @@ def _deciding_list(
     for token in lists:
         if token.issuer_id != issuer_id or token.list_id != list_id:
             continue
-        if best is None or token.issued_at > best.issued_at:
-            best = token
-        elif token.issued_at == best.issued_at and _tie_rank(token, index) < _tie_rank(best, index):
+        if (
+            best is None
+            or token.issued_at > best.issued_at
+            or (token.issued_at == best.issued_at and _tie_rank(token, index) < _tie_rank(best, index))
+        ):
             best = token
     return best
 
@@ -449,7 +453,7 @@ _TIE_ORDER = {Status.INVALID: 1, Status.SUSPENDED: 2, Status.RESERVED: 3, Status
 
 
 def _enterprise_reasons(cred: Credential, directory: Directory | None) -> tuple[Enterprise | None, _Found]:
-    """The directory check (spec §15.4): with a directory held, an unlisted USCC is ``enterprise_unlisted``."""
+    """The directory check (spec §15.4): with a directory held, an unlisted USCC is unlisted."""
     if directory is None:
         return None, []
     found = directory.find(cred.enterprise_uscc)

@@ -83,7 +83,9 @@ def verification_as_dict(
             "age_seconds": None if check.age is None else _seconds(check.age),
         },
         "credential": None if cred is None else credential_as_dict(cred),
-        "enterprise": None if found is None else {"uscc": found.uscc, "name": found.name, "district": found.district},
+        "enterprise": None
+        if found is None
+        else {"uscc": found.uscc, "name": found.name, "district": found.district},
         "trust": None
         if not isinstance(trust, TrustList)
         else {"sequence": trust.sequence, "age_seconds": _seconds(now - trust.issued_at)},

@@ -352,7 +352,9 @@ def _base45(body: bytes) -> None:
 
 def _transport(body: bytes) -> None:
     text = body.decode("latin-1")
-    _accept(to_text(from_text(text)) == text.strip(ASCII_WHITESPACE), "transport: not the one text form", body)
+    _accept(
+        to_text(from_text(text)) == text.strip(ASCII_WHITESPACE), "transport: not the one text form", body
+    )
 
 
 def _cose(body: bytes) -> None:
