@@ -11,12 +11,13 @@ import datetime as dt
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import Result
 
-from anxinma.cli.statefile import default_path
 from anxinma.qr import make_qr
 
 from .test_cli import assert_one_error, run
@@ -25,11 +26,17 @@ from .test_cli_trust import ENTERPRISES, HAISHU_DAZHONG, Story, at, keys, nb_wit
 __all__ = ["keys", "story"]  # the fixtures, shared with test_cli_trust
 
 REFUSED = "(status list, left out)"
+FIELD_VERIFIER = Path(__file__).resolve().parents[1] / "examples" / "field_verifier.py"
 
 
 def compromised_after_publishing(story: Story) -> str:
     """A code of key a with a status entry; key a's list published; then key a marked compromised."""
     nb_with_key_a(story)
+    return compromised_after_publishing_again(story)
+
+
+def compromised_after_publishing_again(story: Story) -> str:
+    """As :func:`compromised_after_publishing`, on a trust list already signed with key a."""
     story.ok("status", "new", "--db", story.db)
     code = story.issue("a", at(), db=True)
     story.publish(now=at(hours=1))
@@ -233,6 +240,8 @@ def test_the_state_file_is_never_lost_and_has_a_default_place(
 ) -> None:
     """issue 9 item 5: a file that is not a verifier state is refused (exit 2) and left as it was;
     --state alone uses $XDG_STATE_HOME/anxinma/verifier-state.json; --demo takes no state."""
+    from anxinma.cli.statefile import default_path
+
     nb_with_key_a(story)
     code = story.issue("a", at())
     garbage = story.work / "notes.txt"
@@ -252,3 +261,24 @@ def test_the_state_file_is_never_lost_and_has_a_default_place(
     photo = photo_of(code, story.work / "card.png")
     assert_one_error(run("scan", photo, "--demo", "--state", garbage), 2, "--state")
     assert os.path.exists(garbage)
+
+
+def test_the_field_verifier_example_leaves_out_a_refused_list_and_keeps_a_state(story: Story) -> None:
+    """issue 9 items 4 and 5 in examples/field_verifier.py: a refused status list is reported and
+    left out (RED key_compromised, not exit 2); --state refuses an older trust list."""
+    old_trust = story.work / "t1.cwt"
+    nb_with_key_a(story)
+    shutil.copy(story.signed, old_trust)
+    code = compromised_after_publishing_again(story)
+    state = story.work / "state.json"
+    base = [sys.executable, str(FIELD_VERIFIER), "--now", at(hours=3), "--root", str(story.pub("root"))]
+    held = ["--trust", str(story.signed), "--status", str(story.status), "--state", str(state)]
+    done = subprocess.run([*base, *held, code], capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stderr
+    assert f"{story.status} refused, left out: key_compromised" in done.stderr
+    assert "key_compromised, status_not_checked" in done.stdout
+    assert "revocation NOT CHECKED" in done.stdout
+    assert json.loads(state.read_bytes())["trust_list_sequence"] == 2
+    old = subprocess.run([*base, "--trust", str(old_trust), "--state", str(state), code], capture_output=True,
+                         text=True, check=False)  # fmt: skip
+    assert old.returncode == 2 and "rollback" in old.stderr

@@ -30,10 +30,12 @@ replaces its previous version in one rename.
 The modules: one per command or group (:mod:`.keys`, :mod:`.codes`,
 :mod:`.verify`, :mod:`.demo`, :mod:`.trust`, :mod:`.status`,
 :mod:`.directory`, :mod:`.batch`, :mod:`.report`, :mod:`.scan`), each defining
-its commands without knowing :func:`main`, on four shared ones: :mod:`.common`
+its commands without knowing :func:`main`, on shared ones: :mod:`.common`
 (exit statuses, :class:`~.common.CliError`, the group class, the clock, common
 options), :mod:`.files` (reading and writing files), :mod:`.documents` (the
-signed documents a verifier holds) and :mod:`.show` (printing a verdict).
+signed documents a verifier holds), :mod:`.verifier` (the options ``verify``
+and ``scan`` share), :mod:`.statefile` (``--state``) and :mod:`.show`
+(printing a verdict).
 Only this module builds :func:`main` and adds the commands to it.
 """
 
