@@ -79,7 +79,6 @@ _POLICY_OPTIONS = (
         help="The colour of a code whose enterprise is not in the directory held (enterprise_unlisted).",
     ),
 )
-_NAMES = ("trust_paths", "root_paths", "status_paths", "directory_path", "min_sequence")
 
 
 def _policy(options: dict[str, Any]) -> Policy:
@@ -96,7 +95,14 @@ def verifier_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(command)
     def run(*args: Any, **options: Any) -> Any:
-        sources = Sources(*(options.pop(name) for name in _NAMES), state_path(options.pop("state")))
+        sources = Sources(
+            trust=options.pop("trust_paths"),
+            roots=options.pop("root_paths"),
+            status=options.pop("status_paths"),
+            directory=options.pop("directory_path"),
+            min_sequence=options.pop("min_sequence"),
+            state=state_path(options.pop("state")),
+        )
         policy = _policy(options)
         return command(*args, sources=sources, policy=policy, **options)
 
