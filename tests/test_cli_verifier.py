@@ -282,3 +282,33 @@ def test_the_field_verifier_example_leaves_out_a_refused_list_and_keeps_a_state(
     old = subprocess.run([*base, "--trust", str(old_trust), "--state", str(state), code], capture_output=True,
                          text=True, check=False)  # fmt: skip
     assert old.returncode == 2 and "rollback" in old.stderr
+
+
+REMEMBER = """
+import datetime as dt, sys
+from pathlib import Path
+import anxinma
+from anxinma.cli.statefile import remember
+at = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+list_id = int(sys.argv[2])
+token = anxinma.StatusListToken("nb", list_id, at, at + dt.timedelta(days=1), anxinma.StatusList(131072))
+for _ in range(5):
+    remember(Path(sys.argv[1]), [token])
+"""
+
+
+def test_verifiers_writing_one_state_at_once_lose_nothing(tmp_path: Path) -> None:
+    """issue 9 item 5: the state is re-read and written under a lock, so eight processes each
+    remembering their own status list at the same time leave all eight in the file."""
+    state = tmp_path / "state.json"
+    runs = [
+        subprocess.Popen([sys.executable, "-c", REMEMBER, str(state), str(n)], stderr=subprocess.PIPE)
+        for n in range(8)
+    ]
+    assert [p.wait(timeout=120) for p in runs] == [0] * 8, [p.stderr.read() for p in runs if p.stderr]
+    for p in runs:
+        if p.stderr:
+            p.stderr.close()
+    remembered = json.loads(state.read_bytes())["status_lists"]
+    assert sorted(remembered) == sorted(f"urn:anxinma:status:nb:{n}" for n in range(8))
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]  # no temporary file left
