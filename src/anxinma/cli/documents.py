@@ -28,7 +28,7 @@ from ..keys import raw_public_key
 from ..state import VerifierState
 from ..status import MAX_TOKEN_BYTES, StatusListToken
 from ..trust import MAX_TRUST_LIST_BYTES, TrustedIssuer, TrustList
-from ..verify import Keyring
+from ..verify import Keyring, Policy, Verification, verify
 from ..views import DocumentOutcome
 from .common import CliError
 from .files import parse_public_key, read_bytes, read_public_key
@@ -145,6 +145,20 @@ class Held:
     @property
     def outcomes(self) -> tuple[DocumentOutcome, ...]:
         return tuple(d.outcome for d in self.documents)
+
+    def verify(
+        self, text: str, *, now: dt.datetime, policy: Policy, id_number: str | None = None
+    ) -> Verification:
+        """:func:`anxinma.verify` with what is held: trust, status lists, directory."""
+        return verify(
+            text,
+            self.trust,
+            now=now,
+            status=self.status,
+            directory=self.directory,
+            id_number=id_number,
+            policy=policy,
+        )
 
 
 def _keyring(files: Iterable[tuple[str, bytes]]) -> Keyring:

@@ -27,8 +27,6 @@ from typing import Any
 
 import click
 
-from .. import gbcodes
-from ..idcheck import normalize_id_number
 from ..scan import (
     MAX_IMAGE_BYTES,
     ImageError,
@@ -38,7 +36,7 @@ from ..scan import (
     verify_image,
 )
 from ..verify import Color, Policy, Reason
-from .common import COLOR_EXIT, NOW_HELP, CliError, clock, parse_time, say
+from .common import COLOR_EXIT, CliError, clock, say
 from .documents import Held, Sources, demo_held, load_held
 from .files import read_bytes
 from .show import COLOR_STYLE, echo_json, print_verification, verification_json
@@ -141,13 +139,6 @@ def verify_photo(
     return COLOR_EXIT[_worst(results)]
 
 
-def _check_id(id_number: str | None) -> None:
-    if id_number is not None:
-        problem = gbcodes.id_number_problem(normalize_id_number(id_number))
-        if problem is not None:
-            raise CliError("--id-number", problem)
-
-
 def _verifier(demo: bool, sources: Sources, *, now: dt.datetime, policy: Policy) -> tuple[Held, Policy]:
     """What the verifier holds, and the policy (``--demo`` counts its status list fresh until it expires)."""
     if not demo:
@@ -170,10 +161,6 @@ def _verifier(demo: bool, sources: Sources, *, now: dt.datetime, policy: Policy)
     is_flag=True,
     help="Verify against the bundled DEMO root, trust list, status list and directory (demonstrations only; "
     "the demo status list counts as fresh until it expires).",
-)
-@click.option("--now", metavar="ISO8601", callback=parse_time, help=NOW_HELP)
-@click.option(
-    "--id-number", metavar="ID", help="The number on the worker's ID card, checked against each code."
 )
 @click.option(
     "--json",
@@ -205,7 +192,6 @@ def scan_command(
     code, 2 usage error, the trust list refused or a file that is not an image.
     """
     _available("scan")
-    _check_id(id_number)
     if photos.count("-") > 1:
         raise CliError("PHOTO", "standard input (-) can be read once")
     moment = now or clock()

@@ -5,7 +5,9 @@ field verifier holds (``--trust``, ``--root``, ``--status``, ``--directory``,
 ``--trust-min-sequence``, ``--state``), which reach the command as one
 :class:`~anxinma.cli.documents.Sources` (``sources``), and the verdict policy
 options (spec §10.6: ``--max-status-age``, ``--stale``, ``--unchecked``,
-``--unlisted``), which reach it as one :class:`~anxinma.Policy` (``policy``).
+``--unlisted``), which reach it as one :class:`~anxinma.Policy` (``policy``);
+and ``--now`` and ``--id-number`` (checked here: a typed number that is not a
+valid GB 11643 number is a usage error, exit 2).
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from typing import Any
 
 import click
 
+from .. import gbcodes
+from ..idcheck import normalize_id_number
 from ..verify import DEFAULT_POLICY, Color, Policy
-from .common import MAX_STATUS_AGE_OPTION, STALE_OPTION
+from .common import MAX_STATUS_AGE_OPTION, NOW_OPTION, STALE_OPTION, CliError
 from .documents import Sources
 from .statefile import STATE_OPTION, state_path
 
@@ -57,6 +61,25 @@ _DOCUMENT_OPTIONS = (
         type=click.IntRange(0),
         metavar="N",
         help="Refuse a trust list older than sequence N (the newest one seen: no rollback).",
+    ),
+)
+
+
+def _id_number(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        problem = gbcodes.id_number_problem(normalize_id_number(value))
+        if problem is not None:
+            raise CliError("--id-number", problem)
+    return value
+
+
+_CODE_OPTIONS = (
+    NOW_OPTION,
+    click.option(
+        "--id-number",
+        metavar="ID",
+        callback=_id_number,
+        help="The number on the worker's ID card, checked against each code.",
     ),
 )
 _COLORS = click.Choice(["yellow", "red"])
@@ -106,6 +129,6 @@ def verifier_options(command: Callable[..., Any]) -> Callable[..., Any]:
         policy = _policy(options)
         return command(*args, sources=sources, policy=policy, **options)
 
-    for option in reversed((*_DOCUMENT_OPTIONS, STATE_OPTION, *_POLICY_OPTIONS)):
+    for option in reversed((*_DOCUMENT_OPTIONS, STATE_OPTION, *_POLICY_OPTIONS, *_CODE_OPTIONS)):
         run = option(run)
     return run

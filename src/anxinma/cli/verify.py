@@ -14,10 +14,8 @@ import datetime as dt
 
 import click
 
-from .. import gbcodes
-from ..idcheck import normalize_id_number
-from ..verify import Policy, verify
-from .common import COLOR_EXIT, NOW_HELP, CliError, clock, parse_time
+from ..verify import Policy
+from .common import COLOR_EXIT, clock
 from .documents import Sources, load_held
 from .files import read_code
 from .scan import verify_photo
@@ -30,10 +28,6 @@ __all__ = ["verify_command"]
 @click.command("verify")
 @click.argument("code", metavar="CODE|-")
 @verifier_options
-@click.option("--now", metavar="ISO8601", callback=parse_time, help=NOW_HELP)
-@click.option(
-    "--id-number", metavar="ID", help="The number on the worker's ID card, to check against the code."
-)
 @click.option(
     "--image",
     "is_image",
@@ -77,24 +71,12 @@ def verify_command(
 
     Exit status: 0 green, 3 yellow, 1 red, 2 usage error or the trust list refused.
     """
-    if id_number is not None:
-        problem = gbcodes.id_number_problem(normalize_id_number(id_number))
-        if problem is not None:
-            raise CliError("--id-number", problem)
     moment = now or clock()
     held = load_held(sources, now=moment)
     if is_image:
         ctx.exit(verify_photo(code, held, now=moment, policy=policy, id_number=id_number, as_json=as_json))
     text = read_code(code)
-    result = verify(
-        text,
-        held.trust,
-        now=moment,
-        status=held.status,
-        directory=held.directory,
-        id_number=id_number,
-        policy=policy,
-    )
+    result = held.verify(text, now=moment, policy=policy, id_number=id_number)
     if as_json:
         echo_json(verification_json(result, held, moment))
     else:
