@@ -48,13 +48,13 @@ def credential_for(
         or not 1 <= valid_days <= MAX_VALID_DAYS
     ):
         raise UsageError(f"valid_days must be an integer in 1..{MAX_VALID_DAYS}")
-    if epoch_seconds(now) + valid_days * 86400 > MAX_SECONDS:
+    issued = now.astimezone(dt.UTC).replace(microsecond=0)
+    if epoch_seconds(issued) + valid_days * 86400 > MAX_SECONDS:
         raise UsageError(
             f"now {now.isoformat()} + {valid_days} days is past 2106-02-07T06:28:15Z, the last "
             "expiry time the format can carry (spec §5.3)"
         )
     _check_not_future(worker, now)
-    issued = now.astimezone(dt.UTC).replace(microsecond=0)
     if status is not None and not isinstance(status, StatusRef):
         raise UsageError("status must be a StatusRef")
     return Credential.from_worker(

@@ -11,6 +11,7 @@ the field and its claim label.  Rules live in spec/anxinma-v1.md §4.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
@@ -105,12 +106,14 @@ def end_of_day(day: dt.date) -> dt.datetime:
 
 
 def epoch_seconds(moment: dt.datetime) -> int:
-    """Whole seconds since 1970-01-01T00:00:00Z (floor) of an aware ``moment``, for any
-    ``datetime`` value (``datetime.min``/``max`` included): computed on naive values
-    and timedeltas, which never overflow here."""
-    offset = moment.utcoffset()
-    assert offset is not None
-    return (moment.replace(tzinfo=None) - _EPOCH - offset) // _SECOND
+    """Whole seconds since 1970-01-01T00:00:00Z (rounded down) of an aware ``moment``, for any
+    ``datetime`` value, ``datetime.min`` and ``max`` included (never an OverflowError)."""
+    try:
+        return math.floor(moment.timestamp())  # exact to the microsecond far beyond 2**32 seconds
+    except (OverflowError, ValueError):  # near datetime.min/max: on naive values and timedeltas
+        offset = moment.utcoffset()
+        assert offset is not None
+        return (moment.replace(tzinfo=None) - _EPOCH - offset) // _SECOND
 
 
 def checked_now(now: object) -> dt.datetime:
