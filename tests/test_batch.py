@@ -452,3 +452,20 @@ def test_photos_go_on_cards_only_and_a_bad_photo_is_a_bad_row(
         monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
         with pytest.raises(anxinma.UsageError, match=r"anxinma\[png\]"):
             batch(db, data, tmp_path / "out3", cards=True, image="png")
+
+
+def test_a_field_name_from_input_is_shown_short_in_every_message(tmp_path: Path) -> None:
+    """issue 9 item 11: `anxinma issue` names an unknown or repeated JSON key escaped and cut to
+    40 characters, on one line (a 5,000-character key is not echoed)."""
+    from .test_cli import assert_one_error, run
+
+    long_key = "=HYPERLINK(1)\u202e" + "k" * 5000
+    unknown = tmp_path / "unknown.json"
+    unknown.write_text(json.dumps({**anxinma._demo.reference_record(), long_key: 1}), "utf-8")
+    twice = tmp_path / "twice.json"
+    twice.write_text('{"' + long_key + '": 1, "' + long_key + '": 2}', "utf-8")
+    shown = "=HYPERLINK(1)\\u202e" + "k" * 18 + "..."
+    for path, what in ((unknown, "is not a worker record field"), (twice, "appears twice")):
+        result = run("issue", path, "--key", tmp_path / "absent.pem")
+        assert_one_error(result, 2, f"{shown}: {what}")
+        assert len(result.stderr) < 200
