@@ -158,6 +158,45 @@ def test_a_batch_issues_good_rows_reports_bad_ones_and_is_idempotent(tmp_path: P
         assert manifest(out) == entries
 
 
+@pytest.mark.parametrize("image", [None, "svg"])
+def test_the_manifest_written_as_issued_is_the_one_rebuilt_from_the_database(
+    tmp_path: Path, image: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh run writes the manifest from the lines its workers made; a run that resumes
+    rebuilds it from the database: byte for byte the same file."""
+    import anxinma.batch as batch_module
+
+    rebuilt: list[int] = []  # manifest lines the parent process makes (the workers' are not seen here)
+    made = batch_module._manifest_line
+    monkeypatch.setattr(batch_module, "_manifest_line", lambda *a: rebuilt.append(a[0]) or made(*a))
+    data = population_csv(120)
+    out = tmp_path / "out"
+    with new_db(tmp_path / "issuer.db") as db:
+        first = batch(db, data, out, image=image)
+        written = (out / "manifest.jsonl").read_bytes()
+        assert rebuilt == []  # the workers' lines
+        (out / "manifest.jsonl").unlink()
+        again = batch(db, data, out, image=image)  # resumes: nothing to issue, manifest from the database
+        assert again.issued_before == first.issued_now > 100 and len(rebuilt) == first.issued_now
+        assert (out / "manifest.jsonl").read_bytes() == written
+        assert_manifest_is_the_db(db, out, first.batch_id)
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_status_indexes_are_drawn_at_random_unused_and_distinct(tmp_path: Path) -> None:
+    from anxinma.batch import _Allocator
+    from anxinma.status import MIN_SIZE
+
+    with new_db(tmp_path / "issuer.db") as db:
+        allocator = _Allocator(db, 0, 10)
+        allocator.used = set(range(0, MIN_SIZE, 2))  # every even index is taken
+        first = allocator.take(1000)
+        assert len(set(first)) == 1000 and all(i % 2 == 1 and 0 <= i < MIN_SIZE for i in first)
+        assert max(first) > 0.9 * MIN_SIZE and min(first) < 0.1 * MIN_SIZE and first != sorted(first)
+        rest = allocator.take(MIN_SIZE // 2 - 1000)  # every free index, none twice
+        assert sorted(first + rest) == list(range(1, MIN_SIZE, 2))
+
+
 def test_bad_rows_never_vanish_csv_and_jsonl(tmp_path: Path) -> None:
     record = {
         "name": "李桂芳",

@@ -128,3 +128,51 @@ def test_status_by_card_of_an_expired_credential_names_it(tmp_path: Path) -> Non
             db.set_status(REFERENCE["card_no"], Status.INVALID, now=after)
         (revoked,) = db.set_status(cred_id, Status.INVALID, now=after)
         assert revoked.status is Status.INVALID
+
+
+def _item(db: IssuerDB, *, row: int, index: int, now: dt.datetime, **changes: object) -> Issuance:
+    worker = anxinma.parse_worker({**REFERENCE, **changes})
+    issuer = anxinma.Issuer(KEY_A)
+    cred = anxinma.credential_for(worker, now=now, status=anxinma.StatusRef(list_id=0, index=index))
+    message = issuer.sign(cred)
+    return Issuance.of(message, cred, worker, key=db.id_key, kid=issuer.kid, batch_id=None, row_no=row)
+
+
+def _contents(db: IssuerDB) -> tuple[list[tuple[object, ...]], ...]:
+    """Credentials, workers and events (in one transaction, revocations are logged before issues)."""
+    query = db._db.execute
+    return (
+        query("SELECT * FROM credentials ORDER BY rowid").fetchall(),
+        query("SELECT * FROM workers ORDER BY card_no").fetchall(),
+        sorted(query("SELECT at, cred_id, action, note FROM events").fetchall(), key=repr),
+    )
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_issuing_a_set_at_once_is_issuing_it_one_by_one(tmp_path: Path, replace: bool) -> None:
+    """issue_rows stores the rows no known or repeated card or person touches as they are, and
+    judges only the others one by one: the outcome must be that of issuing every item in turn."""
+    ids = ["330203198503150020", "110101199003070038", "330212197709090045", "330205198112120062"]
+    later = NOW + dt.timedelta(days=1)
+    for_set, one_by_one = IssuerDB(tmp_path / "a.db"), IssuerDB(tmp_path / "b.db")
+    with for_set, one_by_one:
+        for db in (for_set, one_by_one):
+            db.new_list(0)
+            db._db.execute("UPDATE meta SET value=? WHERE key='id_key'", ("ab" * 32,))  # same id_mac
+            assert db.issue([_item(db, row=0, index=1, now=NOW)], now=NOW) == []  # a live credential
+        specs: list[dict[str, object]] = [
+            {"card_no": "NB01", "id_number": ids[1]},  # clean
+            {},  # the reference card again: live credential (replaced with replace=True)
+            {"card_no": "NB02", "id_number": ids[2]},  # clean
+            {"card_no": "NB03", "id_number": ids[0]},  # the reference person under another card
+            {"card_no": "NB02", "id_number": ids[2], "insurance_valid_until": "2029-06-30"},  # NB02 twice
+            {"card_no": "NB04", "id_number": ids[1]},  # the person of NB01 again
+            {"card_no": "NB05", "id_number": ids[3]},  # clean
+            {"card_no": "NB01", "id_number": ids[3]},  # card NB01 with another person
+        ]
+        items = [_item(for_set, row=n, index=10 + n, now=later, **spec) for n, spec in enumerate(specs, 1)]
+        together = for_set.issue(items, now=later, replace=replace)
+        in_turn = [r for item in items for r in one_by_one.issue([item], now=later, replace=replace)]
+        assert together == in_turn
+        assert len(together) == (3 if replace else 5)
+        assert _contents(for_set) == _contents(one_by_one)

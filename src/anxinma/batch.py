@@ -2,20 +2,23 @@
 
 :func:`run_batch` reads a CSV or JSONL file of worker records, signs one
 credential per good row on every core (:mod:`multiprocessing`: parsing,
-checking, signing and rendering run in worker processes), records each chunk
-in the issuer database in ONE transaction together with its status indexes
-(the database is written by the parent process only), writes per worker a QR
-image and, if asked, a printable card, and rebuilds the manifest (JSONL) and
-the errors file from the database at the end.
+checking, signing, the rows to store and the manifest lines, and rendering run
+in worker processes), records each chunk in the issuer database in ONE
+transaction together with its status indexes (the database is written by the
+parent process only, with ``executemany``: the parent does no work per row
+beyond the database's own), writes per worker a QR image and, if asked, a
+printable card, and writes the manifest (JSONL) and the errors file at the end.
 
 Crash safety: a credential exists once its chunk is committed; files are
 written atomically (temporary file + rename) and only for committed
-credentials; the manifest is rebuilt from the database.  A run killed at any
-point is resumed by running the same command again: the batch is the SHA-256
-of its input, rows already recorded are skipped (never re-signed), missing
-files are drawn from the stored signed messages, and no card gets a second live
-credential (see :meth:`anxinma.issuerdb.IssuerDB.issue`).  Running a finished
-batch again issues nothing.
+credentials; the manifest lists exactly the batch's credentials in the
+database: the lines of what this run committed, spooled as committed, when the
+database holds exactly those, else rebuilt from the database.  A run killed at
+any point is resumed by running the same command again: the batch is the
+SHA-256 of its input, rows already recorded are skipped (never re-signed),
+missing files are drawn from the stored signed messages, and no card gets a
+second live credential (see :meth:`anxinma.issuerdb.IssuerDB.issue`).  Running
+a finished batch again issues nothing.
 
 Bad rows never stop a batch: each is reported with its row (line number in the
 file, the CSV header being row 1), field and reason.
@@ -26,20 +29,23 @@ core; it never reads the clock (``now`` is passed in).
 
 from __future__ import annotations
 
+import array
 import contextlib
 import csv
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import importlib.util
 import io
+import itertools
 import json
 import multiprocessing
 import os
 import random
 import re
-import secrets
 import sqlite3
+import tempfile
 import threading
 import time
 from collections import deque
@@ -48,7 +54,7 @@ from dataclasses import dataclass, field
 from enum import IntFlag
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -57,7 +63,7 @@ from ._files import replace_atomically
 from .card import Photo, card_png, card_svg, qr_png, qr_svg, qr_symbol
 from .errors import AnxinmaError, RecordError, UsageError
 from .issue import Issuer, credential_for
-from .issuerdb import BatchItem, Issuance, IssuerDB, Refusal
+from .issuerdb import BatchItem, Issuance, IssuanceRows, IssuerDB, Refusal
 from .model import CST, Rating, Service, StatusRef
 from .record import FIELDS, REQUIRED, parse_worker
 from .safetext import csv_text, shown
@@ -296,21 +302,56 @@ def _pair(cells: Mapping[str, str], a: str, b: str, what: str) -> tuple[str, str
     return first, second
 
 
-def _not_utf8(row: _Row) -> str | None:
-    cells = row.cells.items() if isinstance(row.cells, Mapping) else [("json", row.cells)]
-    return next((k for k, v in cells if _UNDECODED.search(v)), None)
+def _not_utf8(cells: Mapping[str, str] | str) -> str | None:
+    pairs = cells.items() if isinstance(cells, Mapping) else [("json", cells)]
+    return next((k for k, v in pairs if _UNDECODED.search(v)), None)
 
 
 # -- worker processes -------------------------------------------------------------------
+#
+# What crosses the process boundary is plain values in NamedTuples, one message per chunk
+# each way: the parent sends rows and their status indexes; a worker sends back the
+# database rows of the credentials it signed (issuerdb.IssuanceRows), their manifest lines
+# and render jobs, and its bad rows, so that the parent only stores and writes them.
 
 _STATE: dict[str, Any] = {}
+
+
+class _Task(NamedTuple):
+    """A chunk to sign: rows as (row number, CSV cells or JSONL line), the status index
+    of each (in list ``_STATE["list_id"]``), the photo of each (cards only, else ``None``)."""
+
+    rows: list[tuple[int, Mapping[str, str] | str]]
+    indexes: list[int]
+    photos: list[str | None] | None
+
+
+class _Job(NamedTuple):
+    """The files to write for one committed credential."""
+
+    cred_id: str
+    card_no: str
+    message: bytes
+    photo: str | None
+    files: int  # Files still to write
+
+
+class _Signed(NamedTuple):
+    """A signed chunk, ready to store: the database rows of its credentials, and in the
+    same order their manifest lines and render jobs (``None``: no files wanted); its bad rows."""
+
+    rows: IssuanceRows
+    lines: list[str]
+    jobs: list[_Job] | None
+    bad: list[BadRow]
 
 
 def _init_worker(config: dict[str, Any]) -> None:
     """Pool initializer: the signing key, the database's ID secret and the run options;
     and a watchdog that ends this process when the batch process is gone (killed)."""
     _STATE.update(config)
-    _STATE["issuer"] = Issuer(Ed25519PrivateKey.from_private_bytes(config["key"]))
+    issuer = Issuer(Ed25519PrivateKey.from_private_bytes(config["key"]))
+    _STATE["issuer"], _STATE["kid"] = issuer, issuer.kid.hex()
     threading.Thread(target=_watch, args=(config["parent"],), daemon=True).start()
 
 
@@ -325,52 +366,58 @@ def _watch(parent: int) -> None:
             os._exit(0)
 
 
-_Signed = tuple[Any, ...] | BadRow
+def _sign_chunk(task: _Task) -> _Signed:
+    """Parse, check and sign a chunk of rows (in a worker process)."""
+    credentials: list[tuple[Any, ...]] = []
+    workers: list[tuple[Any, ...]] = []
+    lines: list[str] = []
+    bad: list[BadRow] = []
+    wanted = _STATE["wanted"]
+    jobs: list[_Job] | None = [] if wanted else None
+    photos = task.photos if task.photos is not None else [None] * len(task.rows)
+    for (number, cells), index, photo in zip(task.rows, task.indexes, photos, strict=True):
+        signed = _sign_row(number, cells, index, photo)
+        if isinstance(signed, BadRow):
+            bad.append(signed)
+            continue
+        cred_row, worker_row, line = signed
+        credentials.append(cred_row)
+        workers.append(worker_row)
+        lines.append(line)
+        if jobs is not None:
+            jobs.append(_Job(cred_row[0], cred_row[1], cred_row[8], photo, wanted))
+    return _Signed(IssuanceRows(credentials, workers), lines, jobs, bad)
 
 
-def _sign_chunk(rows: list[tuple[_Row, StatusRef, str | None]]) -> list[_Signed]:
-    """Parse, check and sign rows (in a worker process): a credential or a bad row each."""
-    return [_sign_row(row, ref, photo) for row, ref, photo in rows]
-
-
-def _sign_row(row: _Row, ref: StatusRef, photo: str | None) -> _Signed:
-    where = _not_utf8(row)
+def _sign_row(number: int, cells: Mapping[str, str] | str, index: int, photo: str | None
+              ) -> tuple[tuple[Any, ...], tuple[Any, ...], str] | BadRow:  # fmt: skip
+    """One row: its credentials and workers rows and its manifest line, or why it is bad."""
+    where = _not_utf8(cells)
     if where is not None:
-        return BadRow(row.number, where, "not UTF-8 text")
+        return BadRow(number, where, "not UTF-8 text")
+    state = _STATE
     try:
-        record = _csv_record(row.cells) if isinstance(row.cells, Mapping) else _strict_json(row.cells)
+        record = _csv_record(cells) if isinstance(cells, Mapping) else _strict_json(cells)
         worker = parse_worker(record)
-        rating = _STATE["ratings"].get(worker.card_no)
+        rating = state["ratings"].get(worker.card_no)
         if rating is not None:
             worker = dataclasses.replace(worker, rating=rating)
         if photo is not None:
             _load_photo(photo)
-        issuer: Issuer = _STATE["issuer"]
-        cred = credential_for(worker, now=_STATE["now"], valid_days=_STATE["valid_days"], status=ref)
+        issuer: Issuer = state["issuer"]
+        ref = StatusRef(list_id=state["list_id"], index=index)
+        cred = credential_for(worker, now=state["now"], valid_days=state["valid_days"], status=ref)
         message = issuer.sign(cred)
-        item = Issuance.of(message, cred, worker, key=_STATE["id_key"], kid=issuer.kid,
-                           batch_id=_STATE["batch_id"], row_no=row.number)  # fmt: skip
+        item = Issuance.of(message, cred, worker, key=state["id_key"], kid=issuer.kid,
+                           batch_id=state["batch_id"], row_no=number)  # fmt: skip
     except RecordError as exc:
-        return BadRow(row.number, exc.field, exc.message)
+        return BadRow(number, exc.field, exc.message)
     except AnxinmaError as exc:
-        return BadRow(row.number, "photo" if photo is not None else "record", str(exc))
-    return _pack(item)
-
-
-def _pack(item: Issuance) -> tuple[Any, ...]:
-    """An issuance as a plain tuple: pickled ten times faster than the dataclass."""
-    ref = item.status_ref
-    values = tuple(getattr(item, name) for name in _ISSUANCE_FIELDS)
-    return (*values, None if ref is None else (ref.list_id, ref.index))
-
-
-def _unpack(values: tuple[Any, ...]) -> Issuance:
-    *fields, ref = values
-    status = None if ref is None else StatusRef(list_id=ref[0], index=ref[1])
-    return Issuance(**dict(zip(_ISSUANCE_FIELDS, fields, strict=True)), status_ref=status)
-
-
-_ISSUANCE_FIELDS = tuple(name for name in Issuance.__slots__ if name != "status_ref")
+        return BadRow(number, "photo" if photo is not None else "record", str(exc))
+    cred_row, worker_row = item.rows()
+    line = _manifest_line(number, item.card_no, item.name, item.cred_id, state["kid"], (ref.list_id, index),
+                          item.iat, item.exp, to_text(message), state["wanted"])  # fmt: skip
+    return cred_row, worker_row, line
 
 
 def _load_photo(path: str) -> Photo:
@@ -382,18 +429,12 @@ def _load_photo(path: str) -> Photo:
     return Photo.from_bytes(data)
 
 
-@dataclass(frozen=True, slots=True)
-class _Job:
-    cred_id: str
-    card_no: str
-    message: bytes
-    photo: str | None
-    files: int  # Files still to write
-
-
-def _render_chunk(jobs: list[_Job]) -> list[tuple[str, int, str | None]]:
-    """Write the files of committed credentials (in a worker process)."""
-    return [_render(job) for job in jobs]
+def _render_chunk(jobs: list[_Job]) -> tuple[list[tuple[str, int]], int, list[str]]:
+    """Write the files of committed credentials (in a worker process): what was written
+    as (credential id, Files flags), the number of files, warnings."""
+    done = [_render(job) for job in jobs]
+    files = sum(flags.bit_count() for _, flags, _ in done)
+    return [(cred_id, flags) for cred_id, flags, _ in done], files, [w for _, _, w in done if w]
 
 
 def _render(job: _Job) -> tuple[str, int, str | None]:
@@ -432,6 +473,49 @@ def _atomic_write(path: Path, data: bytes, *, sync: bool = False) -> None:
     replace_atomically(path, data, sync=sync)
 
 
+# -- the manifest ----------------------------------------------------------------------------
+
+
+def _manifest_line(row: int, card_no: str, name: str, cred_id: str, kid: str, status: tuple[int, int] | None,
+                   iat: int, exp: int, code: str, files: int) -> str:  # fmt: skip
+    """One line of manifest.jsonl (docs/batch.md), newline included; ``files``: the Files
+    written.  Written by the worker that signed the credential, or rebuilt from the database."""
+    entry = {
+        "row": row,
+        "card_no": card_no,
+        "name": name,
+        "cred_id": cred_id,
+        "kid": kid,
+        "status": None if status is None else {"list_id": status[0], "index": status[1]},
+        "iat": _iso(iat),
+        "exp": _iso(exp),
+        "code": code,
+        "files": _file_names(card_no, files),
+    }
+    return json.dumps(entry, ensure_ascii=False) + "\n"
+
+
+_FILE_NAMES = (
+    (Files.QR_SVG, "qr", "svg"),
+    (Files.QR_PNG, "qr", "png"),
+    (Files.CARD_SVG, "cards", "svg"),
+    (Files.CARD_PNG, "cards", "png"),
+)
+
+
+def _file_names(card_no: str, files: int) -> dict[str, str]:
+    """The files of a credential, by flag name (``qr_svg``), as paths relative to the output folder."""
+    if not files:
+        return {}
+    return {str(flag.name).lower(): f"{folder}/{card_no}.{ext}" for flag, folder, ext in _FILE_NAMES
+            if files & flag}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=64)
+def _iso(seconds: int) -> str:
+    return dt.datetime.fromtimestamp(seconds, CST).isoformat()
+
+
 # -- the parent: allocation, recording, scheduling ---------------------------------------
 
 
@@ -443,15 +527,7 @@ def _wanted(options: BatchOptions) -> int:
 
 
 def _paths(out: Path, card_no: str, files: int) -> dict[Files, Path]:
-    if not files:
-        return {}
-    names = {
-        Files.QR_SVG: out / "qr" / f"{card_no}.svg",
-        Files.QR_PNG: out / "qr" / f"{card_no}.png",
-        Files.CARD_SVG: out / "cards" / f"{card_no}.svg",
-        Files.CARD_PNG: out / "cards" / f"{card_no}.png",
-    }
-    return {flag: path for flag, path in names.items() if files & flag}
+    return {flag: out / folder / f"{card_no}.{ext}" for flag, folder, ext in _FILE_NAMES if files & flag}
 
 
 def _missing(item: BatchItem, wanted: int, out: Path) -> int:
@@ -477,11 +553,24 @@ class _Allocator:
             raise UsageError(f"--list-id: status list {list_id} has {free} free entries; {needed} are needed")
         self.list_id, self.size = list_id, size
 
-    def take(self) -> StatusRef:
-        while (index := secrets.randbelow(self.size)) in self.used:
-            pass
-        self.used.add(index)
-        return StatusRef(list_id=self.list_id, index=index)
+    def take(self, count: int) -> list[int]:
+        """``count`` distinct unused indexes, each drawn uniformly from the list's indexes
+        (the operating system's CSPRNG, 32 bits a draw, without modulo bias) until an
+        unused one comes: the same distribution as drawing them one by one."""
+        taken: dict[int, None] = {}
+        width = array.array("I").itemsize
+        limit = (1 << 8 * width) - (1 << 8 * width) % self.size
+        size, used = self.size, self.used
+        while len(taken) < count:
+            draws = array.array("I", os.urandom(width * (count - len(taken) + 16)))
+            for value in draws:
+                index = value % size
+                if value < limit and index not in used and index not in taken:
+                    taken[index] = None
+                    if len(taken) == count:
+                        break
+        used.update(taken)
+        return list(taken)
 
 
 @dataclass
@@ -491,10 +580,9 @@ class _Run:
     db: IssuerDB
     options: BatchOptions
     batch_id: str
-    kid: bytes
     now: dt.datetime
-    photos: dict[int, str | None]
     report: Callable[[Progress], None]
+    spool: IO[str]  # this run's manifest lines, in the order committed
     bad: list[BadRow] = field(default_factory=list)
     issued: int = 0
     to_render: int = 0
@@ -506,28 +594,24 @@ class _Run:
     def progress(self) -> None:
         self.report(Progress(self.to_issue, self.issued, len(self.bad), self.to_render, self.rendered))
 
-    def commit(self, signed: list[_Signed]) -> list[_Job]:
-        """Record one signed chunk in one transaction; the render jobs of what was recorded."""
-        items, bad = [], []
-        for entry in signed:
-            if isinstance(entry, BadRow):
-                bad.append(entry)
-            else:
-                items.append(_unpack(entry))
+    def commit(self, signed: _Signed) -> list[_Job]:
+        """Record one signed chunk in one transaction, append its manifest lines to the
+        spool; the render jobs of what was recorded."""
         try:
-            refused = self.db.issue(items, now=self.now, replace=self.options.replace)
+            refused = self.db.issue_rows(signed.rows, now=self.now, replace=self.options.replace)
         except sqlite3.IntegrityError as exc:
             raise UsageError(f"{self.db.path}: another process wrote the same status index ({exc}); "
                              "run the batch again to resume it") from None  # fmt: skip
-        self.bad += bad + [_bad(r) for r in refused]
-        gone = {r.row_no for r in refused}
-        kept = [i for i in items if i.row_no not in gone]
-        self.issued += len(kept)
-        return [self._job(i) for i in kept]
-
-    def _job(self, item: Issuance) -> _Job:
-        photo = self.photos.get(item.row_no) if item.row_no is not None else None
-        return _Job(item.cred_id, item.card_no, item.message, photo, _wanted(self.options))
+        lines, jobs = signed.lines, signed.jobs or []
+        self.bad += signed.bad
+        if refused:
+            gone = {position for position, _ in refused}
+            self.bad += [_bad(refusal) for _, refusal in refused]
+            lines = [line for n, line in enumerate(lines) if n not in gone]
+            jobs = [job for n, job in enumerate(jobs) if n not in gone]
+        self.spool.write("".join(lines))
+        self.issued += len(lines)
+        return jobs
 
 
 def _bad(refusal: Refusal) -> BadRow:
@@ -546,9 +630,12 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
-def _chunks(rows: list[tuple[_Row, StatusRef, str | None]], size: int) -> Iterator[list[Any]]:
+def _tasks(rows: list[_Row], indexes: list[int], photos: dict[int, str | None] | None,
+           size: int) -> Iterator[_Task]:  # fmt: skip
     for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+        part = rows[start : start + size]
+        shown = None if photos is None else [photos.get(r.number) for r in part]
+        yield _Task([(r.number, r.cells) for r in part], indexes[start : start + size], shown)
 
 
 def run_batch(
@@ -577,21 +664,27 @@ def run_batch(
     db.begin_batch(batch_id, source=Path(source).name, rows=len(rows) + len(bad), kid=issuer.kid,
                    list_id=options.list_id, valid_days=options.valid_days, now=now)  # fmt: skip
     base = Path(source).parent
-    photos = {r.number: _photo_path(r, base) for r in rows} if options.cards else {}
-    run = _Run(db, options, batch_id, issuer.kid, now, photos, progress, bad=list(bad), to_issue=len(todo))
+    photos = {r.number: _photo_path(r, base) for r in rows} if options.cards else None
     _prepare_out(options)
     wanted = _wanted(options)
     redo = [(item, _missing(item, wanted, options.out)) for item in previous]
-    jobs = [_Job(i.cred_id, i.card_no, i.message, photos.get(i.row_no), need) for i, need in redo if need]
-    work = [(r, allocator.take(), photos.get(r.number)) for r in todo]
+    shown = photos or {}
+    jobs = [_Job(i.cred_id, i.card_no, i.message, shown.get(i.row_no), need) for i, need in redo if need]
+    tasks = _tasks(todo, allocator.take(len(todo)), photos, options.chunk)
     config = {"key": key.private_bytes_raw(), "id_key": db.id_key, "now": now, "out": options.out,
               "valid_days": options.valid_days, "enterprises": dict(options.enterprises),
               "specimen": options.specimen, "parent": os.getpid(), "batch_id": batch_id,
-              "ratings": dict(options.ratings)}  # fmt: skip
-    try:
-        _schedule(run, jobs, work, config)
-    finally:
-        manifest, errors = _write_reports(run, options)
+              "ratings": dict(options.ratings), "list_id": options.list_id, "wanted": wanted}  # fmt: skip
+    fd, spool_path = tempfile.mkstemp(dir=options.out, prefix=".manifest.jsonl.", suffix=".tmp")
+    with open(fd, "w", encoding="utf-8", newline="") as spool:
+        run = _Run(db, options, batch_id, now, progress, spool, bad=list(bad), to_issue=len(todo))
+        try:
+            try:
+                _schedule(run, jobs, tasks, config, len(todo))
+            finally:
+                manifest, errors = _write_reports(run, options, Path(spool_path))
+        finally:
+            Path(spool_path).unlink(missing_ok=True)
     db.finish_batch(batch_id, now=now)  # every row issued or reported
     bad_rows = tuple(sorted(run.bad, key=_order))
     counts = (len(rows) + len(bad), run.issued, len(done))
@@ -604,40 +697,39 @@ def _order(bad: BadRow) -> tuple[int, str]:
 
 def _prepare_out(options: BatchOptions) -> None:
     """Create the output folders; remove temporary files a killed run left behind."""
-    for sub in ("qr", "cards"):
-        folder = options.out / sub
-        folder.mkdir(parents=True, exist_ok=True)
+    options.out.mkdir(parents=True, exist_ok=True)
+    for folder in (options.out, options.out / "qr", options.out / "cards"):
+        folder.mkdir(exist_ok=True)
         for stale in folder.glob(".*.tmp"):
             with contextlib.suppress(OSError):
                 stale.unlink()
 
 
-def _schedule(run: _Run, jobs: list[_Job], work: list[Any], config: dict[str, Any]) -> None:
+def _schedule(run: _Run, jobs: list[_Job], tasks: Iterator[_Task], config: dict[str, Any], todo: int) -> None:
     """Sign chunks in order (at most two per process in flight), commit each, and queue
     the files of what was committed behind them, so that issuing and rendering interleave."""
     options = run.options
-    run.to_render = len(jobs) + (len(work) if _wanted(options) else 0)
+    run.to_render = len(jobs) + (todo if _wanted(options) else 0)
     run.progress()
-    if not jobs and not work:
+    if not jobs and not todo:
         return
     processes = options.jobs or os.cpu_count() or 1
     with _context().Pool(processes, initializer=_init_worker, initargs=(config,)) as pool:
         renders: deque[AsyncResult[Any]] = deque()
-        for part in _chunks_of(jobs, options.chunk):
-            renders.append(pool.apply_async(_render_chunk, (part,)))
-        chunks = _chunks(work, options.chunk)
-        signing: deque[AsyncResult[list[_Signed]]] = deque()
-        for part in _take(chunks, 2 * processes):
-            signing.append(pool.apply_async(_sign_chunk, (part,)))
+        for start in range(0, len(jobs), options.chunk):
+            renders.append(pool.apply_async(_render_chunk, (jobs[start : start + options.chunk],)))
+        signing: deque[AsyncResult[_Signed]] = deque()
+        for task in itertools.islice(tasks, 2 * processes):
+            signing.append(pool.apply_async(_sign_chunk, (task,)))
         while signing:
             signed = signing.popleft().get()
             committed = run.commit(signed)
             if _wanted(options):
-                run.to_render -= len(signed) - len(committed)
+                run.to_render -= len(signed.lines) + len(signed.bad) - len(committed)
                 if committed:
                     renders.append(pool.apply_async(_render_chunk, (committed,)))
-            for part in _take(chunks, 1):
-                signing.append(pool.apply_async(_sign_chunk, (part,)))
+            for task in itertools.islice(tasks, 1):
+                signing.append(pool.apply_async(_sign_chunk, (task,)))
             _drain(run, renders, block=False)
             run.progress()
         _drain(run, renders, block=True)
@@ -646,63 +738,41 @@ def _schedule(run: _Run, jobs: list[_Job], work: list[Any], config: dict[str, An
     run.progress()
 
 
-def _chunks_of(items: list[_Job], size: int) -> Iterator[list[_Job]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _take(chunks: Iterator[list[Any]], n: int) -> list[list[Any]]:
-    out = []
-    for part in chunks:
-        out.append(part)
-        if len(out) == n:
-            break
-    return out
-
-
 def _drain(run: _Run, renders: deque[AsyncResult[Any]], *, block: bool) -> None:
     while renders and (block or renders[0].ready()):
-        results = renders.popleft().get()
-        run.db.mark_rendered((cred_id, flags) for cred_id, flags, _ in results)
-        run.rendered += len(results)
-        run.files += sum(Files(flags).bit_count() for _, flags, _ in results)
-        run.warnings += [w for _, _, w in results if w]
+        written, files, warnings = renders.popleft().get()
+        run.db.mark_rendered(written)
+        run.rendered += len(written)
+        run.files += files
+        run.warnings += warnings
         run.progress()
 
 
-def _write_reports(run: _Run, options: BatchOptions) -> tuple[Path, Path]:
-    """Rebuild the manifest from the database and write the errors file (both atomically)."""
+def _write_reports(run: _Run, options: BatchOptions, spool: Path) -> tuple[Path, Path]:
+    """Write the manifest and the errors file (both atomically, fsynced).
+
+    The manifest lists exactly the batch's credentials in the database.  When the
+    database holds exactly the credentials this run committed, each with exactly the
+    files wanted, the spool of their lines is that manifest and is renamed into place;
+    otherwise (a resumed run, files missing) the manifest is rebuilt from the database.
+    """
     manifest, errors = options.out / "manifest.jsonl", options.out / "errors.csv"
-    lines = [
-        json.dumps(_manifest_entry(i, options.out), ensure_ascii=False)
-        for i in run.db.batch_items(run.batch_id)
-    ]
-    _atomic_write(manifest, "".join(line + "\n" for line in lines).encode(), sync=True)
+    run.spool.flush()
+    wanted = _wanted(options)
+    if run.db.batch_rendered(run.batch_id) == ({wanted: run.issued} if run.issued else {}):
+        os.fsync(run.spool.fileno())
+        os.replace(spool, manifest)
+    else:
+        lines = [
+            _manifest_line(i.row_no, i.card_no, i.name, i.cred_id, i.kid,
+                           None if i.status_ref is None else (i.status_ref.list_id, i.status_ref.index),
+                           i.iat, i.exp, to_text(i.message), i.rendered)
+            for i in run.db.batch_items(run.batch_id)
+        ]  # fmt: skip
+        _atomic_write(manifest, "".join(lines).encode(), sync=True)
     bad = [(b.row, b.field, b.reason) for b in sorted(run.bad, key=_order)]
     _atomic_write(errors, csv_text(("row", "field", "reason"), bad).encode(), sync=True)
     return manifest, errors
-
-
-def _manifest_entry(item: BatchItem, out: Path) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "row": item.row_no,
-        "card_no": item.card_no,
-        "name": item.name,
-        "cred_id": item.cred_id,
-        "kid": item.kid,
-        "status": None if item.status_ref is None else {"list_id": item.status_ref.list_id,
-                                                          "index": item.status_ref.index},
-        "iat": _iso(item.iat),
-        "exp": _iso(item.exp),
-        "code": to_text(item.message),
-    }  # fmt: skip
-    files = _paths(out, item.card_no, item.rendered).items()
-    entry["files"] = {str(flag.name).lower(): path.relative_to(out).as_posix() for flag, path in files}
-    return entry
-
-
-def _iso(seconds: int) -> str:
-    return dt.datetime.fromtimestamp(seconds, CST).isoformat()
 
 
 # -- a synthetic population (tests, benchmarks, demos) ------------------------------------

@@ -34,6 +34,7 @@ import hashlib
 import hmac
 import secrets
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,7 @@ __all__ = [
     "Batch",
     "BatchItem",
     "Issuance",
+    "IssuanceRows",
     "IssuedCredential",
     "IssuerDB",
     "Refusal",
@@ -242,6 +244,55 @@ class Issuance:
             _iso(cred.health_exam_valid_until), _iso(cred.insurance_valid_until), _alert(cred),
             batch_id, row_no,
         )  # fmt: skip
+
+    def rows(self) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        """This issuance as the two rows :meth:`IssuerDB.issue_rows` stores: its
+        ``credentials`` row and its ``workers`` row (:func:`issuance_rows`)."""
+        ref = self.status_ref
+        return issuance_rows(
+            self.message, self.cred_id, self.card_no, self.name, self.enterprise_uscc, self.region,
+            self.id_region, self.id_check, self.id_mac, self.kid.hex(), self.iat, self.exp,
+            None if ref is None else ref.list_id, None if ref is None else ref.index,
+            self.health_until, self.insurance_until, self.alert, self.batch_id, self.row_no,
+        )  # fmt: skip
+
+
+def issuance_rows(
+    message: bytes, cred_id: str, card_no: str, name: str, enterprise_uscc: str, region: str,
+    id_region: str, id_check: int, id_mac: str, kid: str, iat: int, exp: int, list_id: int | None,
+    index: int | None, health_until: str | None, insurance_until: str | None, alert: bool,
+    batch_id: str | None, row_no: int | None,
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:  # fmt: skip
+    """The ``credentials`` row (columns :data:`CREDENTIAL_COLUMNS`) and the ``workers`` row
+    (:data:`WORKER_COLUMNS`) of one issuance, in the form :meth:`IssuerDB.issue_rows` takes
+    them; ``kid`` in hex.  Plain values only: a batch's worker processes build them."""
+    return (
+        (cred_id, card_no, name, kid, list_id, index, iat, exp, message, enterprise_uscc, region,
+         health_until, insurance_until, int(alert), batch_id, row_no),
+        (card_no, id_mac, id_region, id_check, name, enterprise_uscc, region, iat, iat),
+    )  # fmt: skip
+
+
+#: The columns of a credentials row of :class:`IssuanceRows`, in order.
+CREDENTIAL_COLUMNS = (
+    "cred_id", "card_no", "name", "kid", "list_id", "idx", "iat", "exp", "message", "enterprise_uscc",
+    "region", "health_until", "insurance_until", "alert", "batch_id", "row_no",
+)  # fmt: skip
+#: The columns of a workers row of :class:`IssuanceRows`, in order.
+WORKER_COLUMNS = (
+    "card_no", "id_mac", "id_region", "id_check", "name", "enterprise_uscc", "region", "registered_at",
+    "updated_at",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class IssuanceRows:
+    """Issuances as the rows the database stores, ready for ``executemany``:
+    ``credentials[i]`` and ``workers[i]`` belong to the same issuance (see
+    :func:`issuance_rows`).  What a batch's worker processes hand to the parent."""
+
+    credentials: list[tuple[Any, ...]]
+    workers: list[tuple[Any, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -542,43 +593,70 @@ class IssuerDB:
         otherwise unless ``replace``, which revokes those in the same
         transaction (re-issuing: a new health exam, new insurance).
         """
-        refused: list[Refusal] = []
+        pairs = [item.rows() for item in items]
+        rows = IssuanceRows([c for c, _ in pairs], [w for _, w in pairs])
+        return [refusal for _, refusal in self.issue_rows(rows, now=now, replace=replace)]
+
+    def issue_rows(
+        self, rows: IssuanceRows, *, now: dt.datetime, replace: bool = False
+    ) -> list[tuple[int, Refusal]]:
+        """:meth:`issue` for issuances given as rows: record them in ONE transaction and
+        return the refused ones as (position in ``rows``, why), by the same rules.
+
+        Built for a batch's parent process: three queries tell which cards and
+        persons of ``rows`` the database knows; rows whose card and person it
+        does not know and that appear once in ``rows`` cannot conflict with
+        anything and are stored as they are (``executemany``), without Python
+        work per row; only the others are judged one by one, in order.
+        """
+        if len(rows.credentials) != len(rows.workers):
+            raise UsageError("IssuanceRows: as many workers rows as credentials rows are needed")
         with self._tx():
-            known = _Known(self._db, items, now)
-            accepted = []
-            for item in items:
-                problem = known.problem(item, replace=replace)
+            cards, macs = [c[1] for c in rows.credentials], [w[1] for w in rows.workers]
+            known = _Known(self._db, cards, macs, now)
+            refused: list[tuple[int, Refusal]] = []
+            superseded: list[tuple[str, str]] = []
+            for position in known.suspects(cards, macs):
+                cred_id, card, *_, batch_id, row_no = rows.credentials[position]
+                problem = known.problem(card, macs[position], batch_id, replace=replace)
                 if problem is not None:
-                    refused.append(Refusal(item.row_no, *problem))
-                else:
-                    accepted.append((item, known.accept(item)))
-            self._insert(accepted, now)
+                    refused.append((position, Refusal(row_no, *problem)))
+                    continue
+                olds = known.accept(card, macs[position], (cred_id, batch_id, row_no))
+                superseded += [(old, cred_id) for old in olds]
+            self._insert(rows, {p for p, _ in refused}, superseded, now)
         return refused
 
-    def _insert(self, accepted: list[tuple[Issuance, list[str]]], now: dt.datetime) -> None:
-        superseded = [(old, item.cred_id) for item, olds in accepted for old in olds]
-        self._db.executemany("UPDATE credentials SET status=1 WHERE cred_id=?", [(o,) for o, _ in superseded])
-        at = int(now.timestamp())
-        events: list[tuple[int, str, str, str | None]] = [
-            (at, old, "revoke", f"superseded by {new}") for old, new in superseded
-        ]
+    def _insert(self, rows: IssuanceRows, refused: set[int], superseded: list[tuple[str, str]],
+                now: dt.datetime) -> None:  # fmt: skip
+        credentials, workers = rows.credentials, rows.workers
+        if refused:
+            credentials = [c for n, c in enumerate(credentials) if n not in refused]
+            workers = [w for n, w in enumerate(workers) if n not in refused]
         self._db.executemany(
             "INSERT INTO workers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(card_no) DO UPDATE SET"
             " name=excluded.name, enterprise_uscc=excluded.enterprise_uscc, region=excluded.region,"
             " updated_at=excluded.updated_at",
-            [(i.card_no, i.id_mac, i.id_region, i.id_check, i.name, i.enterprise_uscc, i.region, i.iat, i.iat)
-             for i, _ in accepted],
-        )  # fmt: skip
+            workers,
+        )
+        last = self._db.execute("SELECT COALESCE(MAX(rowid), 0) FROM credentials").fetchone()[0]
         self._db.executemany(
-            "INSERT INTO credentials (cred_id, card_no, name, kid, list_id, idx, iat, exp, message,"
-            " enterprise_uscc, region, health_until, insurance_until, alert, batch_id, row_no)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(i.cred_id, i.card_no, i.name, i.kid.hex(), i.status_ref and i.status_ref.list_id,
-              i.status_ref and i.status_ref.index, i.iat, i.exp, i.message, i.enterprise_uscc, i.region,
-              i.health_until, i.insurance_until, int(i.alert), i.batch_id, i.row_no) for i, _ in accepted],
-        )  # fmt: skip
-        events += [(i.iat, i.cred_id, "issue", None) for i, _ in accepted]
-        self._db.executemany("INSERT INTO events (at, cred_id, action, note) VALUES (?, ?, ?, ?)", events)
+            f"INSERT INTO credentials ({', '.join(CREDENTIAL_COLUMNS)}) VALUES ({', '.join('?' * 16)})",
+            credentials,
+        )
+        # after the insert: a credential of this set may be superseded by a later one of it
+        self._db.executemany("UPDATE credentials SET status=1 WHERE cred_id=?", [(o,) for o, _ in superseded])
+        at = int(now.timestamp())
+        self._db.executemany(
+            "INSERT INTO events (at, cred_id, action, note) VALUES (?, ?, 'revoke', ?)",
+            [(at, old, f"superseded by {new}") for old, new in superseded],
+        )
+        # one issue event per credential just stored, in the order stored (after the revocations)
+        self._db.execute(
+            "INSERT INTO events (at, cred_id, action, note) SELECT iat, cred_id, 'issue', NULL"
+            " FROM credentials WHERE rowid > ? ORDER BY rowid",
+            (last,),
+        )
 
     def id_hint(self, card_no: str) -> IdHint | None:
         """The ID hint kept for ``card_no`` (what its codes carry), or ``None``."""
@@ -650,6 +728,13 @@ class IssuerDB:
             for row_no, cred_id, card, name, kid, lst, idx, iat, exp, status, message, rendered in rows
         ]  # fmt: skip
 
+    def batch_rendered(self, batch_id: str) -> dict[int, int]:
+        """How many credentials of batch ``batch_id`` have each value of ``rendered`` (files written)."""
+        rows = self._db.execute(
+            "SELECT rendered, COUNT(*) FROM credentials WHERE batch_id=? GROUP BY rendered", (batch_id,)
+        )
+        return dict(rows)
+
     def mark_rendered(self, done: Iterable[tuple[str, int]]) -> None:
         """Record that the files given by flag bits were written for each credential id."""
         with self._tx():
@@ -698,31 +783,38 @@ class _Known:
     queries), kept up to date as issuances are accepted, so that duplicates within
     the set are caught too."""
 
-    def __init__(self, db: sqlite3.Connection, items: Sequence[Issuance], now: dt.datetime) -> None:
-        cards = sorted({i.card_no for i in items})
-        macs = sorted({i.id_mac for i in items})
+    def __init__(self, db: sqlite3.Connection, cards: list[str], macs: list[str], now: dt.datetime) -> None:
         self.mac_of: dict[str, str] = dict(
-            _select(db, "SELECT card_no, id_mac FROM workers WHERE card_no IN", cards)
+            _select(db, "SELECT card_no, id_mac FROM workers WHERE card_no IN", sorted(set(cards)))
         )
         self.card_of: dict[str, str] = dict(
-            _select(db, "SELECT id_mac, card_no FROM workers WHERE id_mac IN", macs)
+            _select(db, "SELECT id_mac, card_no FROM workers WHERE id_mac IN", sorted(set(macs)))
         )
         self.live: dict[str, list[tuple[str, str | None, int | None]]] = {}
         query = (
             "SELECT card_no, cred_id, batch_id, row_no FROM credentials"
             " WHERE status IN (0, 2) AND exp > ? AND card_no IN"
         )
-        for card, cred_id, batch_id, row_no in _select(db, query, cards, int(now.timestamp())):
+        for card, cred_id, batch_id, row_no in _select(db, query, sorted(set(cards)), int(now.timestamp())):
             self.live.setdefault(card, []).append((cred_id, batch_id, row_no))
 
-    def problem(self, item: Issuance, *, replace: bool) -> tuple[str, str] | None:
-        card = item.card_no
-        if self.mac_of.get(card, item.id_mac) != item.id_mac:
+    def suspects(self, cards: list[str], macs: list[str]) -> list[int]:
+        """Positions of the issuances that may conflict: a card or person the database
+        knows, or one that appears more than once; the others are accepted as they are."""
+        bad_cards = set(self.mac_of) | set(self.live) | _twice(cards)
+        bad_macs = set(self.card_of) | _twice(macs)
+        if not bad_cards and not bad_macs:
+            return []
+        pairs = enumerate(zip(cards, macs, strict=True))
+        return [n for n, (card, mac) in pairs if card in bad_cards or mac in bad_macs]
+
+    def problem(self, card: str, mac: str, batch_id: str | None, *, replace: bool) -> tuple[str, str] | None:
+        if self.mac_of.get(card, mac) != mac:
             return "card_no", f"card {card} is registered to another person (the ID number differs)"
-        if self.card_of.get(item.id_mac, card) != card:
-            return "id_number", f"this person already holds card {self.card_of[item.id_mac]}"
+        if self.card_of.get(mac, card) != card:
+            return "id_number", f"this person already holds card {self.card_of[mac]}"
         live = self.live.get(card, [])
-        same = next((r for r in live if item.batch_id is not None and r[1] == item.batch_id), None)
+        same = next((r for r in live if batch_id is not None and r[1] == batch_id), None)
         if same is not None:
             return "card_no", f"card {card} was already issued from row {same[2]} of this batch"
         if live and not replace:
@@ -732,13 +824,21 @@ class _Known:
             )
         return None
 
-    def accept(self, item: Issuance) -> list[str]:
-        """Note ``item`` as recorded; return the live credentials it supersedes."""
-        superseded = [cred_id for cred_id, _, _ in self.live.get(item.card_no, [])]
-        self.mac_of[item.card_no] = item.id_mac
-        self.card_of[item.id_mac] = item.card_no
-        self.live[item.card_no] = [(item.cred_id, item.batch_id, item.row_no)]
+    def accept(self, card: str, mac: str, credential: tuple[str, str | None, int | None]) -> list[str]:
+        """Note an issuance, ``credential`` = (cred_id, batch_id, row_no), as recorded;
+        return the live credentials it supersedes."""
+        superseded = [old for old, _, _ in self.live.get(card, [])]
+        self.mac_of[card] = mac
+        self.card_of[mac] = card
+        self.live[card] = [credential]
         return superseded
+
+
+def _twice(values: list[str]) -> set[str]:
+    """The values that occur more than once."""
+    if len(set(values)) == len(values):
+        return set()
+    return {v for v, n in Counter(values).items() if n > 1}
 
 
 def _select(db: sqlite3.Connection, query: str, values: list[str], *first: object) -> list[tuple[Any, ...]]:
