@@ -81,7 +81,9 @@ def scripts() -> dict[str, str]:
         "import datetime, anxinma\n"
         "from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey\n"
         f"ring = anxinma.Keyring([Ed25519PublicKey.from_public_bytes({raw!r})])\n"
-        f"assert anxinma.verify({text!r}, ring, now={now}).ok\n"
+        f"result = anxinma.verify({text!r}, ring, now={now})\n"
+        # a bare keyring never checks status (spec §10.4): authentic, and said to be unchecked
+        "assert result.reasons == (anxinma.Reason.STATUS_NOT_CHECKED,)\n"
     )
     field = (
         "import datetime, anxinma\n"
