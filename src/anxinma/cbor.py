@@ -15,6 +15,7 @@ data items.  Errors are :class:`~anxinma.errors.CborError` with a byte offset.
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 import cbor2
@@ -28,16 +29,18 @@ _SIMPLE = {20: False, 21: True, 22: None}
 
 def encode(value: object) -> bytes:
     """Encode ``value`` deterministically (RFC 8949 §4.2.1)."""
-    if type(value) is dict and all(
-        isinstance(k, int) and not isinstance(k, bool) and type(v) in _FLAT for k, v in value.items()
-    ):  # a flat int-keyed map (a claims set): sort it here, encode in order
-        return cbor2.dumps(dict(sorted(value.items(), key=_int_key_order)))
+    if type(value) is dict and set(map(type, value)) <= _INT and set(map(type, value.values())) <= _FLAT:
+        # A flat int-keyed map (a claims set): in the order of its keys' encodings, which for
+        # ints is the unsigned ones ascending, then the negative ones by argument (-1, -2, ...).
+        items = sorted(value.items())  # keys are distinct: values are never compared
+        first = bisect.bisect_left(items, (0,))  # the first unsigned key
+        if first:
+            items = items[first:] + items[first - 1 :: -1]
+        return cbor2.dumps(dict(items))
     return cbor2.dumps(value, canonical=True)
 
 
-def _int_key_order(item: tuple[int, Any]) -> int:
-    key = item[0]  # bytewise order of encodings: unsigned ascending, then negative by argument
-    return key if key >= 0 else (1 << 64) - 1 - key
+_INT = frozenset({int})
 
 
 def decode(data: bytes, *, max_depth: int = 4, max_items: int = 64) -> Any:

@@ -94,7 +94,7 @@ _USCC2 = tuple(_A[i // 31] + _A[i % 31] for i in range(31**2))
 
 
 def _days(day: dt.date) -> int:
-    return (day - _EPOCH).days
+    return day.toordinal() - _EPOCH_ORDINAL
 
 
 def _seconds(moment: dt.datetime) -> int:
@@ -103,22 +103,39 @@ def _seconds(moment: dt.datetime) -> int:
 
 # -- encoding -------------------------------------------------------------------
 
+# Labels as plain ints (an IntEnum member lookup costs more than the claim it names).
+_EXP, _NBF, _IAT = int(Claim.EXP), int(Claim.NBF), int(Claim.IAT)
+_NAME, _CARD_NO, _ENTERPRISE = int(Claim.NAME), int(Claim.CARD_NO), int(Claim.ENTERPRISE)
+_REGION = int(Claim.REGION)
+_IDENTITY, _ID_REGION, _SERVICES = int(Claim.IDENTITY), int(Claim.ID_REGION), int(Claim.SERVICES)
+_CHECKED_ON, _HEALTH, _INSURANCE = (
+    int(Claim.BACKGROUND_CHECKED_ON), int(Claim.HEALTH_EXAM_VALID_UNTIL), int(Claim.INSURANCE_VALID_UNTIL),
+)  # fmt: skip
+_TRAINING, _CREDIT, _RATING, _STATUS = (
+    int(Claim.TRAINING_HOURS), int(Claim.CREDIT_SCORE), int(Claim.RATING), int(Claim.STATUS),
+)  # fmt: skip
+_BIT_OF = {s: s.bit for s in Service}
+
 
 def to_claims(cred: Credential) -> dict[int, Any]:
-    """The claims set of ``cred`` (spec §5), ready for deterministic encoding."""
-    claims: dict[int, Any] = {
-        Claim.IAT: _seconds(cred.issued_at),
-        Claim.EXP: _seconds(cred.expires_at),
-        Claim.NAME: cred.name,
-        Claim.CARD_NO: pack_card_no(cred.card_no),
-        Claim.ENTERPRISE: pack_uscc(cred.enterprise_uscc),
-        Claim.REGION: int(cred.region),
-        Claim.IDENTITY: _identity_word(cred),
-        Claim.SERVICES: sum(s.bit for s in cred.services),
-    }
+    """The claims set of ``cred`` (spec §5), ready for deterministic encoding.
+
+    Built in the deterministic order of its labels (RFC 8949 §4.2.1: 4, 5, 6, -1, -2, ...),
+    which :func:`anxinma.cbor.encode` keeps.
+    """
+    claims: dict[int, Any] = {_EXP: _seconds(cred.expires_at)}
+    if cred.not_before is not None:
+        claims[_NBF] = _seconds(cred.not_before)
+    claims[_IAT] = _seconds(cred.issued_at)
+    claims[_NAME] = cred.name
+    claims[_CARD_NO] = pack_card_no(cred.card_no)
+    claims[_ENTERPRISE] = pack_uscc(cred.enterprise_uscc)
+    claims[_REGION] = int(cred.region)
+    claims[_IDENTITY] = _identity_word(cred)
     if cred.id_hint.region != cred.region:
-        claims[Claim.ID_REGION] = int(cred.id_hint.region)
-    claims.update(_optional_claims(cred))
+        claims[_ID_REGION] = int(cred.id_hint.region)
+    claims[_SERVICES] = sum(map(_BIT_OF.__getitem__, cred.services))
+    _optional_claims(cred, claims)
     return claims
 
 
@@ -132,25 +149,21 @@ def _identity_word(cred: Credential) -> int:
     return word
 
 
-def _optional_claims(cred: Credential) -> dict[int, int]:
-    out: dict[int, int] = {}
-    if cred.not_before is not None:
-        out[Claim.NBF] = _seconds(cred.not_before)
+def _optional_claims(cred: Credential, out: dict[int, Any]) -> None:
     if cred.background_check is not None:
-        out[Claim.BACKGROUND_CHECKED_ON] = _days(cred.background_check.checked_on)
+        out[_CHECKED_ON] = _days(cred.background_check.checked_on)
     if cred.health_exam_valid_until is not None:
-        out[Claim.HEALTH_EXAM_VALID_UNTIL] = _days(cred.health_exam_valid_until)
+        out[_HEALTH] = _days(cred.health_exam_valid_until)
     if cred.insurance_valid_until is not None:
-        out[Claim.INSURANCE_VALID_UNTIL] = _days(cred.insurance_valid_until)
+        out[_INSURANCE] = _days(cred.insurance_valid_until)
     if cred.training_hours is not None:
-        out[Claim.TRAINING_HOURS] = cred.training_hours
+        out[_TRAINING] = cred.training_hours
     if cred.credit_score is not None:
-        out[Claim.CREDIT_SCORE] = cred.credit_score
+        out[_CREDIT] = cred.credit_score
     if cred.rating is not None:
-        out[Claim.RATING] = cred.rating.count * 64 + cred.rating.tenths
+        out[_RATING] = cred.rating.count * 64 + cred.rating.tenths
     if cred.status is not None:
-        out[Claim.STATUS] = cred.status.list_id << 24 | cred.status.index
-    return out
+        out[_STATUS] = cred.status.list_id << 24 | cred.status.index
 
 
 # -- decoding -------------------------------------------------------------------

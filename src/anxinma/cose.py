@@ -103,8 +103,9 @@ def sign1(
     """
     if protected is None:
         protected = protected_header(kid, typ)
-    signature = key.sign(sig_structure(protected, payload))
-    return b"\x84" + _bstr(protected) + b"\xa0" + _bstr(payload) + _bstr(signature)
+    head, body = _bstr(protected), _bstr(payload)
+    signature = key.sign(_TBS_PREFIX + head + b"\x40" + body)  # sig_structure(protected, payload)
+    return b"\x84" + head + b"\xa0" + body + _bstr(signature)
 
 
 def parse_sign1(message: bytes, *, typ: str | None = None) -> Sign1:

@@ -48,8 +48,8 @@ def credential_for(
         or not 1 <= valid_days <= MAX_VALID_DAYS
     ):
         raise UsageError(f"valid_days must be an integer in 1..{MAX_VALID_DAYS}")
-    issued = now.astimezone(dt.UTC).replace(microsecond=0)
-    if epoch_seconds(issued) + valid_days * 86400 > MAX_SECONDS:
+    seconds = epoch_seconds(now)  # iat: now to the second (rounded down)
+    if seconds + valid_days * 86400 > MAX_SECONDS:
         raise UsageError(
             f"now {now.isoformat()} + {valid_days} days is past 2106-02-07T06:28:15Z, the last "
             "expiry time the format can carry (spec §5.3)"
@@ -60,8 +60,8 @@ def credential_for(
     return Credential.from_worker(
         worker,
         id_hint=id_hint(worker.id_number, worker.card_no),
-        issued_at=issued,
-        expires_at=issued + dt.timedelta(days=valid_days),
+        issued_at=dt.datetime.fromtimestamp(seconds, dt.UTC),
+        expires_at=dt.datetime.fromtimestamp(seconds + valid_days * 86400, dt.UTC),
         status=status,
     )
 

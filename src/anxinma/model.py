@@ -14,6 +14,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from operator import attrgetter
 
 from . import gbcodes
 from .errors import RecordError, UsageError
@@ -361,8 +362,8 @@ class Credential(Profile):
         """The credential for a (frozen, already checked) ``worker``: the profile fields
         are copied without re-running the profile checks; the rest is checked."""
         cred = object.__new__(cls)
-        for name in _PROFILE_FIELDS:
-            object.__setattr__(cred, name, getattr(worker, name))
+        for put, value in zip(_PROFILE_SETTERS, _profile_values(worker), strict=True):
+            put(cred, value)
         for name, value in (("id_hint", id_hint), ("issued_at", issued_at), ("expires_at", expires_at)):
             object.__setattr__(cred, name, value)
         object.__setattr__(cred, "not_before", None)
@@ -378,3 +379,6 @@ class Credential(Profile):
 
 #: The fields a worker record and its credential share, in declaration order.
 _PROFILE_FIELDS = tuple(f.name for f in fields(Profile))
+#: Their values, read at once; and their slots' setters (past the frozen ``__setattr__``).
+_profile_values = attrgetter(*_PROFILE_FIELDS)
+_PROFILE_SETTERS = tuple(getattr(Profile, name).__set__ for name in _PROFILE_FIELDS)
