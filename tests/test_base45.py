@@ -57,3 +57,23 @@ def test_arbitrary_text_decodes_or_raises_base45error(text: str) -> None:
     except Base45Error:
         return
     assert b45encode(data) == text
+
+
+def _reference(data: bytes) -> str:
+    """RFC 9285 §4.2 pair by pair, as the RFC writes it."""
+    out = []
+    for i in range(0, len(data) - 1, 2):
+        n = data[i] * 256 + data[i + 1]
+        out += [ALPHABET[n % 45], ALPHABET[n // 45 % 45], ALPHABET[n // 2025]]
+    if len(data) % 2:
+        out += [ALPHABET[data[-1] % 45], ALPHABET[data[-1] // 45]]
+    return "".join(out)
+
+
+def test_the_encoder_gives_every_16_bit_value_its_three_characters() -> None:
+    every = b"".join(n.to_bytes(2, "big") for n in range(65536))  # 131,072 bytes: many blocks
+    assert b45encode(every) == _reference(every)
+    assert b45encode(every + b"\xff") == _reference(every + b"\xff")
+    for n in range(1, 1030):  # every length around the block size, odd and even
+        data = bytes((7 * i + n) % 256 for i in range(n))
+        assert b45encode(data) == _reference(data)
