@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 import anxinma
 from anxinma import Status
@@ -181,6 +183,38 @@ def test_the_manifest_written_as_issued_is_the_one_rebuilt_from_the_database(
         assert (out / "manifest.jsonl").read_bytes() == written
         assert_manifest_is_the_db(db, out, first.batch_id)
     assert not list(out.rglob("*.tmp"))
+
+
+@given(
+    row=st.integers(1, 10**9),
+    card=st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=12),
+    name=st.text(max_size=20),
+    status=st.none() | st.tuples(st.integers(0, 255), st.integers(0, 2**24 - 1)),
+    seconds=st.integers(0, 2**32 - 1),
+    files=st.integers(0, 15),
+)
+def test_a_manifest_line_is_the_json_of_its_entry(
+    row: int, card: str, name: str, status: tuple[int, int] | None, seconds: int, files: int
+) -> None:
+    from anxinma.batch import _manifest_line
+
+    code = "AXM1:" + "".join(reversed(anxinma.base45.ALPHABET)) * 3
+    entry = {
+        "row": row, "card_no": card, "name": name, "cred_id": "00ff" * 4, "kid": "ab" * 8,
+        "status": None if status is None else {"list_id": status[0], "index": status[1]},
+        "iat": dt.datetime.fromtimestamp(seconds, anxinma.CST).isoformat(),
+        "exp": dt.datetime.fromtimestamp(2**32 - 1 - seconds, anxinma.CST).isoformat(),
+        "code": code,
+        "files": {
+            key: f"{folder}/{card}.{ext}"
+            for bit, key, folder, ext in ((1, "qr_svg", "qr", "svg"), (2, "qr_png", "qr", "png"),
+                                          (4, "card_svg", "cards", "svg"), (8, "card_png", "cards", "png"))
+            if files & bit
+        },
+    }  # fmt: skip
+    ids = ("00ff" * 4, "ab" * 8)
+    line = _manifest_line(row, card, name, *ids, status, seconds, 2**32 - 1 - seconds, code, files)
+    assert line == json.dumps(entry, ensure_ascii=False) + "\n"
 
 
 def test_status_indexes_are_drawn_at_random_unused_and_distinct(tmp_path: Path) -> None:

@@ -303,8 +303,11 @@ def _pair(cells: Mapping[str, str], a: str, b: str, what: str) -> tuple[str, str
 
 
 def _not_utf8(cells: Mapping[str, str] | str) -> str | None:
-    pairs = cells.items() if isinstance(cells, Mapping) else [("json", cells)]
-    return next((k for k, v in pairs if _UNDECODED.search(v)), None)
+    if isinstance(cells, str):
+        return "json" if _UNDECODED.search(cells) else None
+    if not _UNDECODED.search("".join(cells.values())):  # one search for the whole row
+        return None
+    return next((k for k, v in cells.items() if _UNDECODED.search(v)), None)
 
 
 # -- worker processes -------------------------------------------------------------------
@@ -408,15 +411,16 @@ def _sign_row(number: int, cells: Mapping[str, str] | str, index: int, photo: st
         ref = StatusRef(list_id=state["list_id"], index=index)
         cred = credential_for(worker, now=state["now"], valid_days=state["valid_days"], status=ref)
         message = issuer.sign(cred)
-        item = Issuance.of(message, cred, worker, key=state["id_key"], kid=issuer.kid,
-                           batch_id=state["batch_id"], row_no=number)  # fmt: skip
+        cred_row, worker_row = Issuance.rows_of(message, cred, worker, key=state["id_key"], kid=issuer.kid,
+                                                batch_id=state["batch_id"], row_no=number)  # fmt: skip
     except RecordError as exc:
         return BadRow(number, exc.field, exc.message)
     except AnxinmaError as exc:
         return BadRow(number, "photo" if photo is not None else "record", str(exc))
-    cred_row, worker_row = item.rows()
-    line = _manifest_line(number, item.card_no, item.name, item.cred_id, state["kid"], (ref.list_id, index),
-                          item.iat, item.exp, to_text(message), state["wanted"])  # fmt: skip
+    cred_id, card_no, name, kid, _, _, iat, exp = cred_row[:8]
+    code = to_text(message)
+    status = (ref.list_id, index)
+    line = _manifest_line(number, card_no, name, cred_id, kid, status, iat, exp, code, state["wanted"])
     return cred_row, worker_row, line
 
 
@@ -479,20 +483,22 @@ def _atomic_write(path: Path, data: bytes, *, sync: bool = False) -> None:
 def _manifest_line(row: int, card_no: str, name: str, cred_id: str, kid: str, status: tuple[int, int] | None,
                    iat: int, exp: int, code: str, files: int) -> str:  # fmt: skip
     """One line of manifest.jsonl (docs/batch.md), newline included; ``files``: the Files
-    written.  Written by the worker that signed the credential, or rebuilt from the database."""
-    entry = {
-        "row": row,
-        "card_no": card_no,
-        "name": name,
-        "cred_id": cred_id,
-        "kid": kid,
-        "status": None if status is None else {"list_id": status[0], "index": status[1]},
-        "iat": _iso(iat),
-        "exp": _iso(exp),
-        "code": code,
-        "files": _file_names(card_no, files),
-    }
-    return json.dumps(entry, ensure_ascii=False) + "\n"
+    written.  Written by the worker that signed the credential, or rebuilt from the database.
+
+    Exactly ``json.dumps(entry, ensure_ascii=False)`` of the entry (a test checks it), put
+    together from its strings, each encoded by :mod:`json`'s own string encoder.
+    """
+    text = _json_text
+    shown = "null" if status is None else f'{{"list_id": {int(status[0])}, "index": {int(status[1])}}}'
+    names = ", ".join(f"{text(k)}: {text(v)}" for k, v in _file_names(card_no, files).items())
+    return (
+        f'{{"row": {int(row)}, "card_no": {text(card_no)}, "name": {text(name)}, "cred_id": {text(cred_id)}, '
+        f'"kid": {text(kid)}, "status": {shown}, "iat": {text(_iso(iat))}, "exp": {text(_iso(exp))}, '
+        f'"code": {text(code)}, "files": {{{names}}}}}\n'
+    )
+
+
+_json_text: Callable[[str], str] = json.encoder.encode_basestring
 
 
 _FILE_NAMES = (

@@ -40,6 +40,9 @@ _ID_CHECK = "10X98765432"
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}
 _USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
+_USCC_CHARS = frozenset(USCC_ALPHABET)
+_USCC_VALUE_BYTES = bytes(_USCC_VALUE.get(chr(b), 0) for b in range(256))
+_ID_ASCII_ZEROS = ord("0") * sum(_ID_WEIGHTS)
 
 
 def region_problem(code: str) -> str | None:
@@ -57,6 +60,8 @@ def id_check_char(first17: str) -> str:
     """The GB 11643 check character of the first 17 digits (ISO 7064 MOD 11-2)."""
     if len(first17) != 17:
         raise ValueError("17 digits expected")
+    if first17.isascii() and first17.isdigit():  # the digits' ASCII codes, less 48 per weight
+        return _ID_CHECK[(sum(map(mul, first17.encode(), _ID_WEIGHTS)) - _ID_ASCII_ZEROS) % 11]
     return _ID_CHECK[sum(map(mul, map(int, first17), _ID_WEIGHTS)) % 11]
 
 
@@ -83,6 +88,9 @@ def uscc_check_char(first17: str) -> str:
     """The GB 32100 check character of the first 17 USCC characters (MOD 31)."""
     if len(first17) != 17:
         raise ValueError("17 characters expected")
+    if _USCC_CHARS.issuperset(first17):  # the characters' values by one byte translation
+        values = first17.encode("ascii").translate(_USCC_VALUE_BYTES)
+        return USCC_ALPHABET[-sum(map(mul, values, _USCC_WEIGHTS)) % 31]
     return USCC_ALPHABET[-sum(map(mul, map(_USCC_VALUE.__getitem__, first17), _USCC_WEIGHTS)) % 31]
 
 
@@ -90,8 +98,8 @@ def uscc_problem(code: str) -> str | None:
     """Why ``code`` is not a valid GB 32100 unified social credit code, or ``None``."""
     if len(code) != 18:
         return "must be 18 characters"
-    bad = next((c for c in code if c not in _USCC_VALUE), None)
-    if bad is not None:
+    if not _USCC_CHARS.issuperset(code):
+        bad = next(c for c in code if c not in _USCC_VALUE)
         return f"{bad!r} is not a USCC character (0-9 and A-Y without I, O, S, V, Z)"
     if not code[2:8].isdigit():
         return "characters 3-8 must be a 6-digit region code"

@@ -36,7 +36,7 @@ import secrets
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -188,7 +188,7 @@ def id_mac(key: bytes, id_number: str) -> str:
     With the database's secret it tells whether two records name the same
     person; without it, it says nothing about the number.
     """
-    return hmac.new(key, b"anxinma/v1/id-mac\x00" + id_number.encode("ascii"), hashlib.sha256).hexdigest()
+    return hmac.digest(key, b"anxinma/v1/id-mac\x00" + id_number.encode("ascii"), "sha256").hex()
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,37 +237,46 @@ class Issuance:
            batch_id: str | None = None, row_no: int | None = None) -> Issuance:  # fmt: skip
         """The issuance of ``cred`` (signed as ``message``) for ``worker``; ``key`` is the
         database's ID secret (:attr:`IssuerDB.id_key`)."""
-        return cls(
-            message, credential_id(message), cred.card_no, cred.name, cred.enterprise_uscc, cred.region,
-            cred.id_hint.region, cred.id_hint.check, id_mac(key, worker.id_number), kid,
-            int(cred.issued_at.timestamp()), int(cred.expires_at.timestamp()), cred.status,
-            _iso(cred.health_exam_valid_until), _iso(cred.insurance_valid_until), _alert(cred),
-            batch_id, row_no,
-        )  # fmt: skip
+        return cls(*_issuance_values(message, cred, worker, key, kid, batch_id, row_no))
+
+    @staticmethod
+    def rows_of(message: bytes, cred: Credential, worker: Worker, *, key: bytes, kid: bytes,
+                batch_id: str | None = None, row_no: int | None = None,
+                ) -> tuple[tuple[Any, ...], tuple[Any, ...]]:  # fmt: skip
+        """``Issuance.of(...).rows()`` without the object in between: what a batch's worker
+        processes hand to the parent for each credential."""
+        return issuance_rows(*_issuance_values(message, cred, worker, key, kid, batch_id, row_no))
 
     def rows(self) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
         """This issuance as the two rows :meth:`IssuerDB.issue_rows` stores: its
         ``credentials`` row and its ``workers`` row (:func:`issuance_rows`)."""
-        ref = self.status_ref
-        return issuance_rows(
-            self.message, self.cred_id, self.card_no, self.name, self.enterprise_uscc, self.region,
-            self.id_region, self.id_check, self.id_mac, self.kid.hex(), self.iat, self.exp,
-            None if ref is None else ref.list_id, None if ref is None else ref.index,
-            self.health_until, self.insurance_until, self.alert, self.batch_id, self.row_no,
-        )  # fmt: skip
+        return issuance_rows(*(getattr(self, name) for name in _ISSUANCE_FIELDS))
+
+
+def _issuance_values(message: bytes, cred: Credential, worker: Worker, key: bytes, kid: bytes,
+                     batch_id: str | None, row_no: int | None) -> tuple[Any, ...]:  # fmt: skip
+    """The fields of :class:`Issuance`, in order."""
+    return (
+        message, credential_id(message), cred.card_no, cred.name, cred.enterprise_uscc, cred.region,
+        cred.id_hint.region, cred.id_hint.check, id_mac(key, worker.id_number), kid,
+        int(cred.issued_at.timestamp()), int(cred.expires_at.timestamp()), cred.status,
+        _iso(cred.health_exam_valid_until), _iso(cred.insurance_valid_until), _alert(cred),
+        batch_id, row_no,
+    )  # fmt: skip
 
 
 def issuance_rows(
     message: bytes, cred_id: str, card_no: str, name: str, enterprise_uscc: str, region: str,
-    id_region: str, id_check: int, id_mac: str, kid: str, iat: int, exp: int, list_id: int | None,
-    index: int | None, health_until: str | None, insurance_until: str | None, alert: bool,
-    batch_id: str | None, row_no: int | None,
+    id_region: str, id_check: int, id_mac: str, kid: bytes, iat: int, exp: int, status_ref: StatusRef | None,
+    health_until: str | None, insurance_until: str | None, alert: bool, batch_id: str | None,
+    row_no: int | None,
 ) -> tuple[tuple[Any, ...], tuple[Any, ...]]:  # fmt: skip
     """The ``credentials`` row (columns :data:`CREDENTIAL_COLUMNS`) and the ``workers`` row
-    (:data:`WORKER_COLUMNS`) of one issuance, in the form :meth:`IssuerDB.issue_rows` takes
-    them; ``kid`` in hex.  Plain values only: a batch's worker processes build them."""
+    (:data:`WORKER_COLUMNS`) of an issuance given by the fields of :class:`Issuance`, in the
+    form :meth:`IssuerDB.issue_rows` takes them.  Plain values only."""
+    list_id, index = (None, None) if status_ref is None else (status_ref.list_id, status_ref.index)
     return (
-        (cred_id, card_no, name, kid, list_id, index, iat, exp, message, enterprise_uscc, region,
+        (cred_id, card_no, name, kid.hex(), list_id, index, iat, exp, message, enterprise_uscc, region,
          health_until, insurance_until, int(alert), batch_id, row_no),
         (card_no, id_mac, id_region, id_check, name, enterprise_uscc, region, iat, iat),
     )  # fmt: skip
@@ -293,6 +302,9 @@ class IssuanceRows:
 
     credentials: list[tuple[Any, ...]]
     workers: list[tuple[Any, ...]]
+
+
+_ISSUANCE_FIELDS = tuple(f.name for f in fields(Issuance))
 
 
 @dataclass(frozen=True, slots=True)

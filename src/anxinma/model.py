@@ -242,8 +242,8 @@ class Profile:
     def __post_init__(self) -> None:
         _check_name(self.name)
         _check_card_no(self.card_no)
-        _check_code(self.enterprise_uscc, Claim.ENTERPRISE, gbcodes.uscc_problem)
-        _check_code(self.region, Claim.REGION, gbcodes.region_problem)
+        _check_code(self.enterprise_uscc, _ENTERPRISE, gbcodes.uscc_problem)
+        _check_code(self.region, _REGION, gbcodes.region_problem)
         _check_services(self.services)
         if not isinstance(self.identity_verified, bool):
             raise _fail(Claim.IDENTITY, "must be true or false", "identity_verified")
@@ -252,18 +252,21 @@ class Profile:
     def _check_optional(self) -> None:
         if self.background_check is not None and not isinstance(self.background_check, BackgroundCheck):
             raise _fail(Claim.BACKGROUND_CHECKED_ON, "must be a BackgroundCheck")
-        for label, day in (
-            (Claim.HEALTH_EXAM_VALID_UNTIL, self.health_exam_valid_until),
-            (Claim.INSURANCE_VALID_UNTIL, self.insurance_valid_until),
-        ):
-            if day is not None:
-                _check_date(day, label)
+        if self.health_exam_valid_until is not None:
+            _check_date(self.health_exam_valid_until, _HEALTH)
+        if self.insurance_valid_until is not None:
+            _check_date(self.insurance_valid_until, _INSURANCE)
         if self.training_hours is not None:
-            _check_int(self.training_hours, Claim.TRAINING_HOURS, 0, TRAINING_HOURS_MAX)
+            _check_int(self.training_hours, _TRAINING, 0, TRAINING_HOURS_MAX)
         if self.credit_score is not None:
-            _check_int(self.credit_score, Claim.CREDIT_SCORE, 0, 100)
+            _check_int(self.credit_score, _CREDIT, 0, 100)
         if self.rating is not None and not isinstance(self.rating, Rating):
             raise _fail(Claim.RATING, "must be a Rating")
+
+
+_ENTERPRISE, _REGION = Claim.ENTERPRISE, Claim.REGION
+_HEALTH, _INSURANCE = Claim.HEALTH_EXAM_VALID_UNTIL, Claim.INSURANCE_VALID_UNTIL
+_TRAINING, _CREDIT = Claim.TRAINING_HOURS, Claim.CREDIT_SCORE
 
 
 def _check_name(name: object) -> None:
@@ -276,7 +279,7 @@ def _check_name(name: object) -> None:
 def _check_card_no(card_no: object) -> None:
     if not isinstance(card_no, str) or not 1 <= len(card_no) <= CARD_NO_MAX:
         raise _fail(Claim.CARD_NO, f"must be 1..{CARD_NO_MAX} characters")
-    if not set(card_no) <= _CARD_CHARS:
+    if not _CARD_CHARS.issuperset(card_no):
         raise _fail(Claim.CARD_NO, "must be digits and capital letters A-Z only")
 
 
@@ -291,8 +294,11 @@ def _check_code(value: object, label: Claim, problem: object) -> None:
 def _check_services(services: object) -> None:
     if not isinstance(services, frozenset) or not services:
         raise _fail(Claim.SERVICES, "must be a non-empty set of services")
-    if not all(isinstance(s, Service) for s in services):
+    if not _SERVICE_TYPE.issuperset(map(type, services)):  # an Enum with members has no subclasses
         raise _fail(Claim.SERVICES, "must contain only Service members")
+
+
+_SERVICE_TYPE = frozenset({Service})
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

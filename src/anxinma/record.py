@@ -55,14 +55,21 @@ def _date(value: object, field: str) -> dt.date:
         raise _err(field, f"{value!r} is not a calendar date YYYY-MM-DD") from None
 
 
+#: A member by its value or by itself, as ``Service(x)`` finds it (an Enum member hashes by name).
+_SERVICES: dict[object, Service] = {**{s.value: s for s in Service}, **{s: s for s in Service}}
+_RESULTS: dict[object, BackgroundResult] = {**{r.value: r for r in BackgroundResult}}
+_RESULTS |= {r: r for r in BackgroundResult}
+_BACKGROUND_KEYS = frozenset({"result", "checked_on"})
+
+
 def _services(value: object) -> frozenset[Service]:
     _expect(value, list, "services", "a list of service names")
     assert isinstance(value, list)
     out = set()
     for item in value:
         try:
-            out.add(Service(item))
-        except ValueError:
+            out.add(_SERVICES[item])  # what Service(item) returns, without the Enum call
+        except (KeyError, TypeError):
             known = ", ".join(s.value for s in Service)
             raise _err("services", f"unknown service {item!r} (known: {known})") from None
     if len(out) != len(value):
@@ -73,12 +80,11 @@ def _services(value: object) -> frozenset[Service]:
 def _background(value: object) -> BackgroundCheck:
     _expect(value, dict, "background_check", "an object with result and checked_on")
     assert isinstance(value, dict)
-    extra = set(value) - {"result", "checked_on"}
-    if extra or "result" not in value or "checked_on" not in value:
+    if value.keys() != _BACKGROUND_KEYS:
         raise _err("background_check", "must have exactly the keys result and checked_on")
     try:
-        result = BackgroundResult(value["result"])
-    except ValueError:
+        result = _RESULTS[value["result"]]  # what BackgroundResult(...) returns
+    except (KeyError, TypeError):
         raise _err("background_check.result", "must be 'clear' or 'flagged'") from None
     return BackgroundCheck(
         result=result, checked_on=_date(value["checked_on"], "background_check.checked_on")
@@ -115,18 +121,30 @@ def parse_worker(record: Mapping[str, Any]) -> Worker:
     """Build a :class:`Worker` from a JSON-style mapping (spec §4); raise :class:`RecordError`."""
     if not isinstance(record, Mapping):
         raise RecordError("record", "must be a JSON object")
-    unknown = sorted(set(record) - set(FIELDS), key=str)
-    if unknown:
+    if not _FIELD_SET.issuperset(record):
+        unknown = sorted(set(record) - _FIELD_SET, key=str)
         raise RecordError(str(unknown[0]), "is not a worker record field")
-    missing = [f for f in REQUIRED if f not in record]
-    if missing:
+    if not _REQUIRED_SET.issubset(record):
+        missing = [f for f in REQUIRED if f not in record]
         raise _err(missing[0], "is required")
-    for name in ("name", "id_number", "card_no", "enterprise_uscc", "region"):
-        _expect(record[name], str, name, "a string")
-    _expect(record["identity_verified"], bool, "identity_verified", "true or false")
+    for name in _TEXT_FIELDS:
+        if not isinstance(record[name], str):
+            raise _err(name, "must be a string")
+    if not isinstance(record["identity_verified"], bool):
+        raise _err("identity_verified", "must be true or false")
     optional = {k: _PARSERS[k](record[k]) for k in OPTIONAL if record.get(k) is not None}
-    required = {k: record[k] for k in REQUIRED if k != "services"}
-    return Worker(**required, services=_services(record["services"]), **optional)
+    required = {k: record[k] for k in _TEXT_FIELDS}
+    return Worker(
+        **required,
+        identity_verified=record["identity_verified"],
+        services=_services(record["services"]),
+        **optional,
+    )
+
+
+_FIELD_SET = frozenset(FIELDS)
+_REQUIRED_SET = frozenset(REQUIRED)
+_TEXT_FIELDS = ("name", "id_number", "card_no", "enterprise_uscc", "region")
 
 
 def _profile_dict(p: Profile) -> dict[str, Any]:
