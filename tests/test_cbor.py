@@ -137,6 +137,8 @@ def test_fast_path_accepts_exactly_what_the_strict_reader_accepts(data: bytes) -
     "hex_bytes",
     [
         "c249010000000000000000",  # bignum 2**64 (tag 2): cbor2 reads an int; we refuse tags
+        "a101c249010000000000000000",  # {1: bignum 2**64}: a flat map of "ints", one a tagged bignum
+        "a120c349010000000000000000",  # {-1: bignum -2**64 - 1} (tag 3)
         "a2201818 01".replace(" ", "") + "00",  # {-1: 24, 1: 0}: unsorted under §4.2.1
         "a22000181800",  # {-1: 0, 24: 0}: cbor2's length-first order, not bytewise
         "c074323032362d31312d32375431303a30303a30305a",  # tag 0 date string

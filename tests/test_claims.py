@@ -154,3 +154,69 @@ def test_flagged_bit_without_background_date_is_refused(worker: anxinma.Worker) 
     claims[Claim.IDENTITY] |= 1 << 11
     with pytest.raises(RecordError, match="background-flagged"):
         from_claims(claims)
+
+
+_OPTIONAL_LABELS = {Claim.NBF, Claim.ID_REGION, Claim.BACKGROUND_CHECKED_ON, Claim.HEALTH_EXAM_VALID_UNTIL,
+                    Claim.INSURANCE_VALID_UNTIL, Claim.TRAINING_HOURS, Claim.CREDIT_SCORE, Claim.RATING,
+                    Claim.STATUS}  # fmt: skip
+
+
+_NAMES = ["王秀英", " 王", "e\u0301", "a\u00ad", "a" * 21, ""]
+
+
+@st.composite
+def _claims_sets(draw: st.DrawFn) -> dict[int, Any]:
+    """Claims sets as a verifier decodes them: a valid one with up to three claims set to
+    values near the edges of their rules, or left out."""
+    worker = draw(workers())
+    valid_days = draw(st.integers(1, 5 * 366))
+    claims = to_claims(anxinma.credential_for(worker, now=NOW, valid_days=valid_days, status=draw(statuses)))
+    day = st.integers(0, 0xFFFF) | st.sampled_from([10956, 10957, 47481, 47482])
+    moment = st.integers(0, 2**32 - 1) | st.integers(claims[Claim.IAT] - 10, claims[Claim.IAT] + 10)
+    region = st.sampled_from([330203, 110101, 330000, 990101, 1, 999999])
+    edges = {
+        Claim.IAT: moment,
+        Claim.EXP: moment | st.just(claims[Claim.IAT] + 1830 * 86400 + draw(st.integers(-1, 1))),
+        Claim.NBF: moment,
+        Claim.NAME: st.sampled_from(_NAMES) | st.text(max_size=8),
+        Claim.CARD_NO: st.integers(0, 2**64 - 1) | st.integers(0, 40),
+        Claim.ENTERPRISE: st.binary(min_size=10, max_size=10),
+        Claim.REGION: region,
+        Claim.ID_REGION: region,
+        Claim.IDENTITY: st.integers(0, 0xFFF),
+        Claim.SERVICES: st.integers(0, 255),
+        Claim.BACKGROUND_CHECKED_ON: day,
+        Claim.HEALTH_EXAM_VALID_UNTIL: day,
+        Claim.INSURANCE_VALID_UNTIL: day,
+        Claim.TRAINING_HOURS: st.integers(0, 0xFFFF),
+        Claim.CREDIT_SCORE: st.integers(0, 100),
+        Claim.RATING: st.integers(0, 2**32 - 1) | st.integers(0, 2**20),
+        Claim.STATUS: st.integers(0, 2**32 - 1),
+    }
+    for label in draw(st.lists(st.sampled_from(sorted(edges)), max_size=3, unique=True)):
+        if draw(st.booleans()) and label in _OPTIONAL_LABELS:
+            claims.pop(int(label), None)  # an optional claim left out
+        else:
+            claims[int(label)] = draw(edges[label])
+    return claims
+
+
+@settings(max_examples=600)
+@given(_claims_sets())
+def test_decoding_assembles_exactly_what_the_constructor_would(claims: dict[int, Any]) -> None:
+    """Credential.from_claim_values skips the checks a decoded value passes by construction;
+    with the full constructor instead, every claims set gives the same credential or error."""
+    import dataclasses
+
+    def outcome() -> object:
+        try:
+            return from_claims(claims)
+        except RecordError as exc:
+            return (exc.field, exc.label, str(exc))
+
+    fast = outcome()
+    names = [f.name for f in dataclasses.fields(anxinma.Credential)]
+    full = classmethod(lambda cls, values: cls(**dict(zip(names, values, strict=True))))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(anxinma.Credential, "from_claim_values", full)
+        assert outcome() == fast

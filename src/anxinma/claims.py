@@ -60,11 +60,16 @@ def pack_card_no(card_no: str) -> int:
 
 def unpack_card_no(value: int) -> str:
     """Inverse of :func:`pack_card_no`."""
-    chars = []
-    while value:
-        value, digit = divmod(value - 1, 36)
-        chars.append(_CARD_DIGITS[digit])
-    return "".join(reversed(chars))
+    parts = []
+    while value > 36:  # two digits at a time: value - 37 = 1296 * rest + 36 * d1 + d0
+        value, pair = divmod(value - 37, 1296)
+        parts.append(_CARD_PAIRS[pair])
+    if value:
+        parts.append(_CARD_DIGITS[value - 1])
+    return "".join(reversed(parts))
+
+
+_CARD_PAIRS = tuple(a + b for a in _CARD_DIGITS for b in _CARD_DIGITS)
 
 
 def pack_uscc(uscc: str) -> bytes:
@@ -201,7 +206,7 @@ def _check_values(claims: Mapping[int, Any]) -> None:
             raise _bad(Claim(label), f"must be an unsigned integer up to {high}")
 
 
-def _date(claims: Mapping[int, Any], label: Claim) -> dt.date | None:
+def _date(claims: Mapping[int, Any], label: int) -> dt.date | None:
     days = claims.get(label)
     return None if days is None else dt.date.fromordinal(_EPOCH_ORDINAL + days)
 
@@ -214,26 +219,29 @@ def from_claims(claims: Mapping[Any, Any]) -> Credential:
     """Decode a claims set into a :class:`Credential` (spec §5); raise :class:`RecordError`."""
     _check_labels(claims)
     _check_values(claims)
-    word = claims[Claim.IDENTITY]
-    region = f"{claims[Claim.REGION]:06d}"
-    return Credential(
-        name=_text(claims, Claim.NAME),
-        card_no=unpack_card_no(claims[Claim.CARD_NO]),
-        enterprise_uscc=_uscc(claims),
-        region=region,
-        services=_services(claims[Claim.SERVICES]),
-        identity_verified=bool(word & _VERIFIED_BIT),
-        background_check=_background(claims, word),
-        health_exam_valid_until=_date(claims, Claim.HEALTH_EXAM_VALID_UNTIL),
-        insurance_valid_until=_date(claims, Claim.INSURANCE_VALID_UNTIL),
-        training_hours=claims.get(Claim.TRAINING_HOURS),
-        credit_score=claims.get(Claim.CREDIT_SCORE),
-        rating=_rating(claims.get(Claim.RATING)),
-        id_hint=_id_hint(claims, region, word),
-        issued_at=_moment(claims[Claim.IAT]),
-        expires_at=_moment(claims[Claim.EXP]),
-        not_before=None if Claim.NBF not in claims else _moment(claims[Claim.NBF]),
-        status=_status(claims.get(Claim.STATUS)),
+    word = claims[_IDENTITY]
+    region = f"{claims[_REGION]:06d}"
+    nbf = claims.get(_NBF)
+    return Credential.from_claim_values(
+        (
+            _text(claims, Claim.NAME),  # the fields of Credential, in order
+            unpack_card_no(claims[_CARD_NO]),
+            _uscc(claims),
+            region,
+            _SERVICE_SETS[claims[_SERVICES]],  # the mask is in range: _check_values
+            bool(word & _VERIFIED_BIT),
+            _background(claims, word),
+            _date(claims, _HEALTH),
+            _date(claims, _INSURANCE),
+            claims.get(_TRAINING),
+            claims.get(_CREDIT),
+            _rating(claims.get(_RATING)),
+            _id_hint(claims, region, word),
+            _moment(claims[_IAT]),
+            _moment(claims[_EXP]),
+            None if nbf is None else _moment(nbf),
+            _status(claims.get(_STATUS)),
+        )
     )
 
 
@@ -263,8 +271,10 @@ def _uscc(claims: Mapping[int, Any]) -> str:
     return unpack_uscc(raw)
 
 
-def _services(mask: int) -> frozenset[Service]:
-    return frozenset(s for s, bit in _SERVICE_BITS if mask & bit)
+#: The set of services of every mask (a SERVICES claim is at most 255: _check_values).
+_SERVICE_SETS = tuple(
+    frozenset(s for s, bit in _SERVICE_BITS if mask & bit) for mask in range(1 << len(Service))
+)
 
 
 def _background(claims: Mapping[int, Any], word: int) -> BackgroundCheck | None:
@@ -275,7 +285,7 @@ def _background(claims: Mapping[int, Any], word: int) -> BackgroundCheck | None:
             raise _bad(Claim.IDENTITY, "background-flagged bit set without a background check date")
         return None
     result = BackgroundResult.FLAGGED if flagged else BackgroundResult.CLEAR
-    return BackgroundCheck(result=result, checked_on=day)
+    return BackgroundCheck(result, day)
 
 
 def _rating(packed: int | None) -> Rating | None:
@@ -284,7 +294,7 @@ def _rating(packed: int | None) -> Rating | None:
     count, tenths = divmod(packed, 64)
     if tenths > 50:
         raise _bad(Claim.RATING, f"average {tenths / 10} is above 5.0")
-    return Rating(average=tenths / 10, count=count)
+    return Rating(tenths / 10, count)
 
 
 def _id_hint(claims: Mapping[int, Any], region: str, word: int) -> IdHint:
@@ -296,8 +306,8 @@ def _id_hint(claims: Mapping[int, Any], region: str, word: int) -> IdHint:
         if problem is not None:
             raise _bad(Claim.ID_REGION, problem)
         region = id_region
-    return IdHint(region=region, check=word & _CHECK_MASK)
+    return IdHint(region, word & _CHECK_MASK)
 
 
 def _status(packed: int | None) -> StatusRef | None:
-    return None if packed is None else StatusRef(list_id=packed >> 24, index=packed & 0xFFFFFF)
+    return None if packed is None else StatusRef(packed >> 24, packed & 0xFFFFFF)

@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from operator import attrgetter
+from typing import Any
 
 from . import gbcodes
 from .errors import RecordError, UsageError
@@ -264,7 +265,8 @@ class Profile:
             raise _fail(Claim.RATING, "must be a Rating")
 
 
-_ENTERPRISE, _REGION = Claim.ENTERPRISE, Claim.REGION
+_ENTERPRISE, _REGION, _IAT, _EXP = Claim.ENTERPRISE, Claim.REGION, Claim.IAT, Claim.EXP
+_MAX_VALIDITY = dt.timedelta(days=MAX_VALID_DAYS)
 _HEALTH, _INSURANCE = Claim.HEALTH_EXAM_VALID_UNTIL, Claim.INSURANCE_VALID_UNTIL
 _TRAINING, _CREDIT = Claim.TRAINING_HOURS, Claim.CREDIT_SCORE
 
@@ -344,13 +346,13 @@ class Credential(Profile):
     def _check_own(self) -> None:
         if not isinstance(self.id_hint, IdHint):
             raise RecordError("id_hint", "must be an IdHint")
-        for label, moment in ((Claim.IAT, self.issued_at), (Claim.EXP, self.expires_at)):
-            _check_moment(moment, label)
+        _check_moment(self.issued_at, _IAT)
+        _check_moment(self.expires_at, _EXP)
         if self.not_before is not None:
             _check_moment(self.not_before, Claim.NBF)
         if self.expires_at <= self.issued_at:
             raise _fail(Claim.EXP, "must be later than iat")
-        if self.expires_at - self.issued_at > dt.timedelta(days=MAX_VALID_DAYS):
+        if self.expires_at - self.issued_at > _MAX_VALIDITY:
             raise _fail(Claim.EXP, f"must be at most {MAX_VALID_DAYS} days after iat")
         if self.status is not None and not isinstance(self.status, StatusRef):
             raise _fail(Claim.STATUS, "must be a StatusRef")
@@ -377,6 +379,40 @@ class Credential(Profile):
         cred._check_own()
         return cred
 
+    @classmethod
+    def from_claim_values(cls, values: tuple[Any, ...]) -> Credential:
+        """The credential with ``values`` as its fields (in declaration order), as
+        :func:`anxinma.claims.from_claims` decodes them from a claims set (spec §5.3).
+
+        Each value already has the type and range its claim's encoding allows: the
+        card number is unpacked into ``[0-9A-Z]*``, the USCC into a valid code with
+        its check character, the region and ID region into six digits, services into
+        a frozenset of members, training hours and credit score within their claims'
+        ranges, and the nested objects were built through their own checks.  The
+        rules those encodings leave open are applied here, in the constructor's
+        order, with its errors: the name (verifier subset), the card number's length,
+        the region, at least one service, the dates' range, ``exp`` after ``iat`` and
+        at most :data:`MAX_VALID_DAYS` later.  ``tests/test_claims.py`` checks that
+        every decoded claims set gets the same credential or the same error as from
+        the constructor.
+        """
+        cred = object.__new__(cls)
+        for put, value in zip(_CREDENTIAL_SETTERS, values, strict=True):
+            put(cred, value)
+        _check_name(cred.name)
+        _check_card_no(cred.card_no)
+        _check_code(cred.region, _REGION, gbcodes.region_problem)
+        _check_services(cred.services)
+        if cred.health_exam_valid_until is not None:
+            _check_date(cred.health_exam_valid_until, _HEALTH)
+        if cred.insurance_valid_until is not None:
+            _check_date(cred.insurance_valid_until, _INSURANCE)
+        if cred.expires_at <= cred.issued_at:
+            raise _fail(Claim.EXP, "must be later than iat")
+        if cred.expires_at - cred.issued_at > _MAX_VALIDITY:
+            raise _fail(Claim.EXP, f"must be at most {MAX_VALID_DAYS} days after iat")
+        return cred
+
     @property
     def id_mask(self) -> str:
         """The masked citizen ID number for display."""
@@ -388,3 +424,4 @@ _PROFILE_FIELDS = tuple(f.name for f in fields(Profile))
 #: Their values, read at once; and their slots' setters (past the frozen ``__setattr__``).
 _profile_values = attrgetter(*_PROFILE_FIELDS)
 _PROFILE_SETTERS = tuple(getattr(Profile, name).__set__ for name in _PROFILE_FIELDS)
+_CREDENTIAL_SETTERS = tuple(getattr(Credential, f.name).__set__ for f in fields(Credential))

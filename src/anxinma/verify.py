@@ -304,7 +304,7 @@ def verify(
     if not isinstance(policy, Policy):
         raise UsageError(f"policy must be a Policy, not {type(policy).__name__}")
     lists = tuple(status)
-    if not all(isinstance(t, StatusListToken) for t in lists):
+    if lists and not all(isinstance(t, StatusListToken) for t in lists):
         raise UsageError("status must hold StatusListToken objects")
     text = _as_text(text)
     try:
@@ -320,8 +320,7 @@ def verify(
         cred = from_claims(cbor.decode(msg.payload, max_depth=1, max_items=64))
     except AnxinmaError as exc:
         return _failed(Reason.MALFORMED, f"claims: {exc}", msg.kid)
-    context = _Context(now, typed, leeway, policy, lists, directory)
-    return _assess(cred, msg.kid, found, context)
+    return _assess(cred, msg.kid, found, _Context(now, typed, leeway, policy, lists, directory))
 
 
 def _unknown(trust: Keyring | TrustList, kid: bytes) -> Verification:
@@ -346,39 +345,30 @@ def _assess(cred: Credential, kid: bytes, found: TrustedKey, ctx: _Context) -> V
     """Step 10 of spec §10.4: every reason that applies, in the order of the spec."""
     check, status_found = _status_reasons(cred, found.issuer, ctx)
     enterprise, enterprise_found = _enterprise_reasons(cred, ctx.directory)
-    found_reasons = (
-        _trust_reasons(cred, found)
-        + _time_reasons(cred, ctx.now, ctx.leeway)
-        + status_found
-        + enterprise_found
-        + _identity_reasons(cred)
-        + _document_reasons(cred, ctx.now)
-    )
+    found_reasons: _Found = []
+    _trust_reasons(cred, found, found_reasons)
+    _time_reasons(cred, ctx.now, ctx.leeway, found_reasons)
+    found_reasons += status_found
+    found_reasons += enterprise_found
+    _identity_reasons(cred, found_reasons)
+    _document_reasons(cred, ctx.now, found_reasons)
     match = None if ctx.typed is None else id_matches(cred.id_hint, cred.card_no, ctx.typed)
     if match is False:
         found_reasons.append((Reason.ID_NUMBER_MISMATCH, "the typed ID number does not match this code"))
+    if not found_reasons:
+        return Verification(Color.GREEN, (), kid, cred, match, "", found.issuer, check, enterprise)
     reasons = tuple(r for r, _ in found_reasons)
-    color = max((ctx.policy.color_of(r) for r in reasons), key=_SEVERITY.index, default=Color.GREEN)
-    detail = found_reasons[0][1] if found_reasons else ""
-    return Verification(
-        color,
-        reasons,
-        kid=kid,
-        credential=cred,
-        id_match=match,
-        detail=detail,
-        issuer=found.issuer,
-        status=check,
-        enterprise=enterprise,
-    )
+    color = max((ctx.policy.color_of(r) for r in reasons), key=_SEVERITY.index)
+    detail = found_reasons[0][1]
+    return Verification(color, reasons, kid, cred, match, detail, found.issuer, check, enterprise)
 
 
 _SEVERITY = (Color.GREEN, Color.YELLOW, Color.RED)
+_NOT_CHECKED = StatusCheck()  # frozen: one instance serves every verdict that checked no status
 _Found = list[tuple[Reason, str]]
 
 
-def _trust_reasons(cred: Credential, found: TrustedKey) -> _Found:
-    out: _Found = []
+def _trust_reasons(cred: Credential, found: TrustedKey, out: _Found) -> None:
     key, issuer = found.key, found.issuer
     if key.state is KeyState.COMPROMISED:
         out.append((Reason.KEY_COMPROMISED, f"key {key.kid.hex()} is marked compromised"))
@@ -391,7 +381,6 @@ def _trust_reasons(cred: Credential, found: TrustedKey) -> _Found:
         )
     if issuer is not None and not issuer.covers(cred.region):
         out.append((Reason.ISSUER_OUT_OF_SCOPE, f"{issuer.name} may not issue for region {cred.region}"))
-    return out
 
 
 def _status_reasons(
@@ -400,13 +389,13 @@ def _status_reasons(
     """Revocation (spec §10.6, §15.3): the newest held list of the code's issuer and list id decides."""
     ref = cred.status
     if ref is None:
-        return StatusCheck(), []
+        return _NOT_CHECKED, []
     token = None if issuer is None else _deciding_list(ctx.lists, issuer.id, ref.list_id, ref.index)
     if token is None:
         why = (
             "no trust list (a bare keyring never checks status)" if issuer is None else "no status list held"
         )
-        return StatusCheck(), [
+        return _NOT_CHECKED, [
             (Reason.STATUS_NOT_CHECKED, f"revocation was not checked: {why} for list {ref.list_id}")
         ]
     age = ctx.now - token.issued_at
@@ -471,43 +460,35 @@ _STATUS_REASONS = {
 }
 
 
-def _time_reasons(cred: Credential, now: dt.datetime, leeway: int) -> _Found:
-    found: _Found = []
+def _time_reasons(cred: Credential, now: dt.datetime, leeway: int, out: _Found) -> None:
     if now >= cred.expires_at:
-        found.append((Reason.EXPIRED, f"the code expired at {cred.expires_at.isoformat()}"))
+        out.append((Reason.EXPIRED, f"the code expired at {cred.expires_at.isoformat()}"))
     horizon = now + dt.timedelta(seconds=leeway)
-    for moment in (cred.issued_at, cred.not_before):
-        if moment is not None and moment > horizon:
-            found.append((Reason.NOT_YET_VALID, f"the code is not valid before {moment.isoformat()}"))
-            break
-    return found
+    if cred.issued_at > horizon:
+        out.append((Reason.NOT_YET_VALID, f"the code is not valid before {cred.issued_at.isoformat()}"))
+    elif cred.not_before is not None and cred.not_before > horizon:
+        out.append((Reason.NOT_YET_VALID, f"the code is not valid before {cred.not_before.isoformat()}"))
 
 
-def _identity_reasons(cred: Credential) -> _Found:
-    found: _Found = []
+def _identity_reasons(cred: Credential, out: _Found) -> None:
     if not cred.identity_verified:
-        found.append((Reason.IDENTITY_UNVERIFIED, "the worker's identity was not verified"))
+        out.append((Reason.IDENTITY_UNVERIFIED, "the worker's identity was not verified"))
     bg = cred.background_check
     if bg is not None and bg.result is BackgroundResult.FLAGGED:
-        found.append(
-            (Reason.BACKGROUND_CHECK_FLAGGED, f"the background check of {bg.checked_on} was flagged")
-        )
-    return found
+        out.append((Reason.BACKGROUND_CHECK_FLAGGED, f"the background check of {bg.checked_on} was flagged"))
 
 
-def _document_reasons(cred: Credential, now: dt.datetime) -> _Found:
+def _document_reasons(cred: Credential, now: dt.datetime, out: _Found) -> None:
     """Health exam and insurance (spec §10.2): "valid until D" ends when D is over in CST."""
     today = now.astimezone(CST).date()  # now >= end_of_day(D)  <=>  today (CST) > D
-    found: _Found = []
     for until, missing, expired, what in (
         (cred.health_exam_valid_until, Reason.HEALTH_EXAM_MISSING, Reason.HEALTH_EXAM_EXPIRED, "health exam"),
         (cred.insurance_valid_until, Reason.INSURANCE_MISSING, Reason.INSURANCE_EXPIRED, "insurance"),
     ):
         if until is None:
-            found.append((missing, f"no {what} on record"))
+            out.append((missing, f"no {what} on record"))
         elif today > until:
-            found.append((expired, f"the {what} was valid until {until.isoformat()}"))
-    return found
+            out.append((expired, f"the {what} was valid until {until.isoformat()}"))
 
 
 @dataclass(frozen=True, slots=True)
