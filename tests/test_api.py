@@ -42,3 +42,29 @@ def test_verifying_does_not_import_segno_click_or_sqlite() -> None:
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_a_verifier_with_a_bare_keyring_loads_no_document_module() -> None:
+    """Cold start (bench/coldstart.py): verifying with a Keyring loads neither the trust-list,
+    status-list, directory and document modules nor hashlib; every name of the package still
+    resolves (loaded on first use), and ``anxinma.verify`` stays the function."""
+    from .conftest import NOW, REFERENCE
+    from .pki import KEY_A
+
+    text = anxinma.issue(anxinma.parse_worker(REFERENCE), KEY_A, now=NOW)
+    raw = KEY_A.public_key().public_bytes_raw()
+    script = (
+        "import sys, datetime, anxinma\n"
+        "from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey\n"
+        f"ring = anxinma.Keyring([Ed25519PublicKey.from_public_bytes({raw!r})])\n"
+        f"now = datetime.datetime.fromisoformat({NOW.isoformat()!r})\n"
+        f"assert anxinma.verify({text!r}, ring, now=now).credential is not None\n"
+        "heavy = ('anxinma.trust', 'anxinma.status', 'anxinma.directory', 'anxinma.document',"
+        " 'anxinma.state', 'anxinma.views', 'anxinma.record', 'hashlib', 'zlib')\n"
+        "print(','.join(m for m in heavy if m in sys.modules))\n"
+        "assert all(getattr(anxinma, name) is not None for name in anxinma.__all__)\n"
+        "import anxinma.views\n"
+        "assert callable(anxinma.verify) and callable(anxinma.issue) and anxinma.TrustList.load\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

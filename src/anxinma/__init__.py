@@ -15,8 +15,8 @@ Quick use::
 
 from __future__ import annotations
 
-from .directory import Directory, Enterprise
-from .document import DocumentError, DocumentReason
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     AnxinmaError,
     Base45Error,
@@ -27,6 +27,7 @@ from .errors import (
     UsageError,
 )
 from .issue import DEFAULT_VALID_DAYS, Issuer, credential_for, issue
+from .issuerkey import IssuerKey, KeyState
 from .keys import (
     generate_private_key,
     kid_of,
@@ -46,12 +47,8 @@ from .model import (
     StatusRef,
     Worker,
 )
-from .record import credential_as_dict, parse_worker, worker_as_dict
 from .registry import Claim, Header
-from .state import VerifierState
-from .status import Status, StatusList, StatusListToken, status_uri
 from .transport import PREFIX
-from .trust import IssuerKey, KeyState, TrustedIssuer, TrustList
 from .verify import (
     DEFAULT_LEEWAY,
     DEFAULT_POLICY,
@@ -66,7 +63,54 @@ from .verify import (
     decode_unverified,
     verify,
 )
-from .views import DocumentOutcome, document_summary, verification_as_dict
+
+if TYPE_CHECKING:
+    from .directory import Directory, Enterprise
+    from .document import DocumentError, DocumentReason
+    from .record import credential_as_dict, parse_worker, worker_as_dict
+    from .state import VerifierState
+    from .status import Status, StatusList, StatusListToken, status_uri
+    from .trust import TrustedIssuer, TrustList
+    from .views import DocumentOutcome, document_summary, verification_as_dict
+
+#: Loaded on first use (PEP 562): what a verifier with a bare keyring, or an issuer, does not
+#: need at start (bench/coldstart.py).  ``verify`` and ``issue`` are bound above, because a
+#: submodule loaded after this package would take their names.
+_LAZY = {
+    "Directory": "directory",
+    "Enterprise": "directory",
+    "DocumentError": "document",
+    "DocumentReason": "document",
+    "credential_as_dict": "record",
+    "parse_worker": "record",
+    "worker_as_dict": "record",
+    "VerifierState": "state",
+    "Status": "status",
+    "StatusList": "status",
+    "StatusListToken": "status",
+    "status_uri": "status",
+    "TrustedIssuer": "trust",
+    "TrustList": "trust",
+    "DocumentOutcome": "views",
+    "document_summary": "views",
+    "verification_as_dict": "views",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module  # noqa: PLC0415
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __version__ = "0.1.0"
 

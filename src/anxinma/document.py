@@ -23,14 +23,12 @@ from . import cbor
 from .cose import CoseError, Sign1, parse_sign1, sign1, verify_signature
 from .errors import AnxinmaError, UsageError
 from .keys import kid_of
-from .model import checked_now
+from .model import MAX_LEEWAY, checked_now
 from .state import MAX_SEQUENCE
 
 __all__ = ["DocumentError", "DocumentReason", "open_document", "sign_document"]
 
 _UTC = dt.UTC
-#: The largest clock leeway a verifier accepts (spec §10.3): one day.
-MAX_LEEWAY = 86_400
 
 
 class DocumentReason(StrEnum):

@@ -51,6 +51,8 @@ DATE_MAX = dt.date(2099, 12, 31)
 _CARD_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 #: The largest NumericDate anxinma writes or reads (spec §5.3): 2106-02-07T06:28:15Z.
 MAX_SECONDS = 2**32 - 1
+#: The largest clock leeway a verifier accepts (spec §10.3): one day (codes and documents alike).
+MAX_LEEWAY = 86_400
 _EPOCH = dt.datetime(1970, 1, 1)
 _SECOND = dt.timedelta(seconds=1)
 

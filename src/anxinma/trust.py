@@ -18,11 +18,9 @@ key, and a list older than the one a verifier holds is refused (``rollback``).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -45,7 +43,8 @@ from .document import (
     signable_lifetime,
 )
 from .errors import UsageError
-from .keys import kid_of, public_key_problem, raw_public_key
+from .issuerkey import IssuerKey, KeyState, TrustedKey, bare_issuer_key
+from .keys import kid_of
 from .registry import DocumentType, IssuerLabel, KeyLabel, TrustListClaim
 from .state import MAX_SEQUENCE, VerifierState
 
@@ -55,6 +54,7 @@ __all__ = [
     "TrustList",
     "TrustedIssuer",
     "TrustedKey",
+    "bare_issuer_key",
     "trust_from_source",
     "trust_source",
 ]
@@ -63,49 +63,6 @@ MAX_TRUST_LIST_BYTES = 1 << 20
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,31}\Z")
 _PREFIX = re.compile(r"[0-9]{2,6}\Z")
 _STATES = ("active", "retired", "compromised")
-
-
-class KeyState(StrEnum):
-    """Life-cycle state of an issuer key (spec §15.3)."""
-
-    ACTIVE = "active"
-    RETIRED = "retired"
-    COMPROMISED = "compromised"
-
-
-@dataclass(frozen=True, slots=True)
-class IssuerKey:
-    """One issuer signing key in a trust list."""
-
-    public_key: bytes
-    valid_from: dt.datetime
-    valid_until: dt.datetime | None = None
-    state: KeyState = KeyState.ACTIVE
-    #: The key id, SHA-256 of the raw public key truncated to 8 bytes (spec §8.2).
-    kid: bytes = field(init=False, repr=False, compare=False)
-    _key: Ed25519PublicKey | None = field(init=False, repr=False, compare=False, default=None)
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.public_key, bytes) or len(self.public_key) != 32:
-            raise UsageError("public_key must be the raw 32-byte Ed25519 public key")
-        problem = public_key_problem(self.public_key)
-        if problem is not None:
-            raise UsageError(f"public_key {problem}")
-        if self.valid_until is not None and self.valid_until < self.valid_from:
-            raise UsageError("valid_until is before valid_from")
-        object.__setattr__(self, "kid", hashlib.sha256(self.public_key).digest()[:8])
-
-    @property
-    def key(self) -> Ed25519PublicKey:
-        """The public key object (built once)."""
-        if self._key is None:
-            object.__setattr__(self, "_key", Ed25519PublicKey.from_public_bytes(self.public_key))
-        assert self._key is not None
-        return self._key
-
-    def issued_within_window(self, at: dt.datetime) -> bool:
-        """Whether a credential issued at ``at`` falls in this key's issuing window."""
-        return self.valid_from <= at and (self.valid_until is None or at <= self.valid_until)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,14 +92,6 @@ class TrustedIssuer:
 def _is_prefix(prefix: object) -> bool:
     """2..6 ASCII digits whose first two are a GB/T 2260 province code (spec §15.2)."""
     return isinstance(prefix, str) and bool(_PREFIX.match(prefix)) and int(prefix[:2]) in gbcodes.PROVINCES
-
-
-@dataclass(frozen=True, slots=True)
-class TrustedKey:
-    """The result of a kid lookup: the key and its issuer (``None`` for a bare keyring)."""
-
-    key: IssuerKey
-    issuer: TrustedIssuer | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,11 +308,6 @@ def _decode_key(entry: Any, where: str) -> IssuerKey:
             f"{where}.kid (label {KeyLabel.KID}) is not SHA-256 of the public key, truncated to 8 bytes"
         )
     return key
-
-
-def bare_issuer_key(key: Ed25519PublicKey) -> IssuerKey:
-    """An always-active, unscoped issuer key, for a bare :class:`~anxinma.Keyring`."""
-    return IssuerKey(public_key=raw_public_key(key), valid_from=dt.datetime.min.replace(tzinfo=dt.UTC))
 
 
 def trust_source(trust: TrustList) -> dict[str, Any]:

@@ -18,25 +18,28 @@ verifier; ``exp`` has no leeway: a code is expired from the second ``exp`` on.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from . import cbor, gbcodes
 from .claims import from_claims
 from .cose import parse_sign1, verify_signature
-from .directory import Directory, Enterprise
-from .document import MAX_LEEWAY
 from .errors import AnxinmaError, UsageError
 from .idcheck import id_matches, normalize_id_number
+from .issuerkey import KeyState, TrustedKey, bare_issuer_key
 from .keys import kid_of, public_key_problem, raw_public_key
-from .model import CST, BackgroundResult, Credential, checked_now
-from .status import Status, StatusListToken
+from .model import CST, MAX_LEEWAY, BackgroundResult, Credential, checked_now
 from .transport import from_text
-from .trust import KeyState, TrustedIssuer, TrustedKey, TrustList, bare_issuer_key
+
+if TYPE_CHECKING:  # the documents a verifier may hold; a bare keyring needs none of their modules
+    from .directory import Directory, Enterprise
+    from .status import Status, StatusListToken
+    from .trust import TrustedIssuer, TrustList
 
 __all__ = [
     "DEFAULT_LEEWAY",
@@ -297,14 +300,14 @@ def verify(
     now = checked_now(now)
     leeway = _check_leeway(leeway)
     typed = _typed_id(id_number)
-    if not isinstance(trust, (Keyring, TrustList)):
+    if not isinstance(trust, Keyring) and not _instance(trust, "anxinma.trust", "TrustList"):
         raise UsageError(f"trust must be a TrustList or a Keyring, not {type(trust).__name__}")
-    if directory is not None and not isinstance(directory, Directory):
+    if directory is not None and not _instance(directory, "anxinma.directory", "Directory"):
         raise UsageError(f"directory must be a Directory or None, not {type(directory).__name__}")
     if not isinstance(policy, Policy):
         raise UsageError(f"policy must be a Policy, not {type(policy).__name__}")
     lists = tuple(status)
-    if lists and not all(isinstance(t, StatusListToken) for t in lists):
+    if lists and not all(_instance(t, "anxinma.status", "StatusListToken") for t in lists):
         raise UsageError("status must hold StatusListToken objects")
     text = _as_text(text)
     try:
@@ -321,6 +324,13 @@ def verify(
     except AnxinmaError as exc:
         return _failed(Reason.MALFORMED, f"claims: {exc}", msg.kid)
     return _assess(cred, msg.kid, found, _Context(now, typed, leeway, policy, lists, directory))
+
+
+def _instance(value: object, module: str, name: str) -> bool:
+    """``isinstance(value, module.name)``, without importing ``module``: when it is not
+    loaded, no instance of its classes can exist."""
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(value, getattr(loaded, name))
 
 
 def _unknown(trust: Keyring | TrustList, kid: bytes) -> Verification:
@@ -438,7 +448,8 @@ def _tie_rank(token: StatusListToken, index: int) -> int:
     return _TIE_ORDER[token.statuses.get(index)]
 
 
-_TIE_ORDER = {Status.INVALID: 1, Status.SUSPENDED: 2, Status.RESERVED: 3, Status.VALID: 4}
+#: By Status value (an IntEnum, equal to its int): INVALID 1, SUSPENDED 2, RESERVED 3, VALID 0.
+_TIE_ORDER = {1: 1, 2: 2, 3: 3, 0: 4}
 
 
 def _enterprise_reasons(cred: Credential, directory: Directory | None) -> tuple[Enterprise | None, _Found]:
@@ -453,11 +464,8 @@ def _enterprise_reasons(cred: Credential, directory: Directory | None) -> tuple[
     ]
 
 
-_STATUS_REASONS = {
-    Status.INVALID: Reason.REVOKED,
-    Status.SUSPENDED: Reason.SUSPENDED,
-    Status.RESERVED: Reason.STATUS_UNKNOWN,
-}
+#: By Status value: INVALID (1), SUSPENDED (2), RESERVED (3); VALID (0) gives no reason.
+_STATUS_REASONS = {1: Reason.REVOKED, 2: Reason.SUSPENDED, 3: Reason.STATUS_UNKNOWN}
 
 
 def _time_reasons(cred: Credential, now: dt.datetime, leeway: int, out: _Found) -> None:
