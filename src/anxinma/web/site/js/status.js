@@ -86,11 +86,11 @@ export async function inflate(data, limit) {
  * throw DocumentError.  An expired list loads: the verdict reports it stale (spec §10.6).
  * @param {Uint8Array} data
  * @param {import('./trust.js').Trust} trust
- * @param {{now: number, leeway?: number, newestIat?: number | null}} options newestIat: what the
- *   verifier state remembers for this list's `sub` (rollback)
+ * @param {{now: number, leeway?: number, statusIat?: Record<string, number>}} options statusIat: the
+ *   newest `iat` per `sub` the verifier state remembers (rollback)
  * @returns {Promise<StatusListToken>}
  */
-export async function loadStatusList(data, trust, { now, leeway = 300, newestIat = null }) {
+export async function loadStatusList(data, trust, { now, leeway = 300, statusIat = {} }) {
   const opened = openDocument(data, { typ: DocumentType.STATUS_LIST, maxBytes: MAX_TOKEN_BYTES, maxItems: 32 });
   const token = await decode(opened.claims, opened.kid);
   const found = lookup(trust, opened.kid);
@@ -108,6 +108,7 @@ export async function loadStatusList(data, trust, { now, leeway = 300, newestIat
   }
   await checkSignature(opened, found.key.publicKey);
   checkWindow(token.issuedAt, null, now, leeway);
+  const newestIat = Object.prototype.hasOwnProperty.call(statusIat, token.uri) ? statusIat[token.uri] : null;
   if (newestIat !== null && token.issuedAt < newestIat) {
     throw new DocumentError('rollback', `issued before the newest list of ${token.uri} already seen`);
   }
