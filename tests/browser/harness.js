@@ -126,8 +126,17 @@ async ({ op, input }) => {
       const key = JSON.stringify([c.docs, c.now]);
       let h = cache.get(key);
       if (h === undefined) {
-        h = await held(c.docs, c.now);
+        try {
+          h = await held(c.docs, c.now);
+        } catch (exc) {
+          if (!exc.reason) throw exc;
+          h = { error: `trust:${exc.reason}` };
+        }
         cache.set(key, h);
+      }
+      if (h.error) {
+        out.push({ error: h.error });
+        continue;
       }
       let result;
       try {
