@@ -150,9 +150,13 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     site.stop()
 
 
-def open_page(browser: Any, url: str, *, clock: dt.datetime | None = None, **context: Any) -> Any:
+def open_page(
+    browser: Any, url: str, *, clock: dt.datetime | None = None, init_script: str | None = None, **context: Any
+) -> Any:
     """A fresh context (no storage shared with other tests) and its page at ``url``, ready."""
     ctx = browser.new_context(viewport={"width": 360, "height": 640}, **context)
+    if init_script is not None:
+        ctx.add_init_script(init_script)
     page = ctx.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

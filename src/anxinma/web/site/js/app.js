@@ -310,7 +310,8 @@ async function registerServiceWorker() {
     return;
   }
   try {
-    await navigator.serviceWorker.register('sw.js', { scope: './' });
+    const registration = await navigator.serviceWorker.register('sw.js', { scope: './' });
+    if (!registration) throw new Error('no service worker registration');
     await navigator.serviceWorker.ready;
     offline = 'yes';
   } catch (exc) {
