@@ -1,0 +1,77 @@
+"""The camera: Chromium's fake camera shows a photo of a printed card, the page scans it.
+
+Each scenario is its own browser launch (a fake camera's video is a launch flag).  The
+card is rotated, blurred, unevenly lit and noisy (tests/browser/camera.py); the page
+must find the worker's code on it, verify it and show the verdict with the name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import pki
+from .camera import photograph, render_card, write_y4m
+from .conftest import launch, open_page
+
+SCENARIOS = {
+    "green": (lambda: pki.code(), "green", "", "可放心"),
+    "revoked": (lambda: pki.code(index=pki.REVOKED_INDEX), "red", "revoked", "服务证已被撤销"),
+    "tampered": (lambda: pki.tampered(pki.code()), "red", "signature_invalid", "签名无效"),
+    "expired": (lambda: pki.code(issued=pki.NOW - dt.timedelta(days=40), valid_days=30), "red", "expired", "服务证已过期"),
+}
+
+
+@pytest.fixture(scope="module")
+def site(make_site_module: Any) -> Any:
+    return make_site_module(pki.documents(), now=pki.NOW)
+
+
+@pytest.fixture(scope="module")
+def make_site_module(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from anxinma.web import build_site
+
+    from .conftest import Site
+
+    sites: list[Site] = []
+
+    def make(docs: Any, *, now: dt.datetime) -> Site:
+        path = tmp_path_factory.mktemp("camera-site") / "site"
+        build_site(path, docs, now=now, verifier_url="https://verify.example.cn/")
+        sites.append(Site(path).start())
+        return sites[-1]
+
+    yield make
+    for s in sites:
+        s.stop()
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_a_card_in_front_of_the_camera(
+    driver: Any, chromium: Any, site: Any, tmp_path: Path, scenario: str
+) -> None:
+    make, color, reasons, words = SCENARIOS[scenario]
+    text = make()
+    card = render_card(chromium, text, enterprise=pki.ENTERPRISE.name)
+    video = write_y4m(photograph(card, seed=len(scenario)), tmp_path / "card.y4m")
+    browser = launch(
+        driver,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    )
+    try:
+        page = open_page(browser, site.url, clock=pki.NOW, permissions=["camera"])
+        page.click("#scan")
+        page.wait_for_selector("#verdict[data-color]", timeout=20_000)
+        assert page.get_attribute("#verdict", "data-color") == color
+        assert page.get_attribute("#verdict", "data-reasons") == reasons
+        assert words in page.inner_text("#verdict")
+        if reasons != "signature_invalid":  # a forged code shows no name
+            assert page.inner_text("#verdict-name") == "王秀英"
+        assert page.is_hidden("#camera"), "the camera stops once a code is read"
+    finally:
+        browser.close()
