@@ -124,21 +124,16 @@ class Site:
         (docs / "index.json").write_text(json.dumps(index), "utf-8")
 
 
-@pytest.fixture
-def make_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """Build and serve a site: make_site(SiteDocuments, now=...) -> Site."""
-    sites: list[Site] = []
+@pytest.fixture(scope="module")
+def pki_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The small deployment of tests/browser/pki.py, built at its NOW and served."""
+    from . import pki
 
-    def make(docs: SiteDocuments, *, now: dt.datetime, verifier_url: str | None = None) -> Site:
-        path = tmp_path_factory.mktemp("site") / "site"
-        build_site(path, docs, now=now, verifier_url=verifier_url)
-        site = Site(path).start()
-        sites.append(site)
-        return site
-
-    yield make
-    for site in sites:
-        site.stop()
+    path = tmp_path_factory.mktemp("pki") / "site"
+    build_site(path, pki.documents(), now=pki.NOW, verifier_url="https://verify.example.cn/")
+    site = Site(path).start()
+    yield site
+    site.stop()
 
 
 @pytest.fixture(scope="session")

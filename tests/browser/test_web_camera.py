@@ -25,33 +25,9 @@ SCENARIOS = {
 }
 
 
-@pytest.fixture(scope="module")
-def site(make_site_module: Any) -> Any:
-    return make_site_module(pki.documents(), now=pki.NOW)
-
-
-@pytest.fixture(scope="module")
-def make_site_module(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from anxinma.web import build_site
-
-    from .conftest import Site
-
-    sites: list[Site] = []
-
-    def make(docs: Any, *, now: dt.datetime) -> Site:
-        path = tmp_path_factory.mktemp("camera-site") / "site"
-        build_site(path, docs, now=now, verifier_url="https://verify.example.cn/")
-        sites.append(Site(path).start())
-        return sites[-1]
-
-    yield make
-    for s in sites:
-        s.stop()
-
-
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_a_card_in_front_of_the_camera(
-    driver: Any, chromium: Any, site: Any, tmp_path: Path, scenario: str
+    driver: Any, chromium: Any, pki_site: Any, tmp_path: Path, scenario: str
 ) -> None:
     make, color, reasons, words = SCENARIOS[scenario]
     text = make()
@@ -64,7 +40,7 @@ def test_a_card_in_front_of_the_camera(
         f"--use-file-for-fake-video-capture={video}",
     )
     try:
-        page = open_page(browser, site.url, clock=pki.NOW, permissions=["camera"])
+        page = open_page(browser, pki_site.url, clock=pki.NOW, permissions=["camera"])
         page.click("#scan")
         page.wait_for_selector("#verdict[data-color]", timeout=20_000)
         assert page.get_attribute("#verdict", "data-color") == color

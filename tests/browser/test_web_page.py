@@ -23,16 +23,8 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "robustness"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from anxinma.web import build_site
-
-    from .conftest import Site
-
-    path = tmp_path_factory.mktemp("pki") / "site"
-    build_site(path, pki.documents(), now=pki.NOW)
-    served = Site(path).start()
-    yield served
-    served.stop()
+def site(pki_site: Any) -> Any:
+    return pki_site
 
 
 @pytest.fixture
