@@ -28,8 +28,8 @@ from anxinma.batch import (
     run_batch,
     synthetic_population,
 )
-from anxinma.cli import _Cli
-from anxinma.cli_batch import batch_command, population_command
+from anxinma.cli.batch import batch_command, population_command
+from anxinma.cli.common import Cli
 from anxinma.issuerdb import _V1, IssuerDB, credential_id
 from anxinma.keys import private_key_pem
 from anxinma.transport import from_text
@@ -239,7 +239,7 @@ def test_population_command_writes_the_csv(tmp_path: Path) -> None:
     out = tmp_path / "w.csv"
     tsv = str(ROOT_DIR / "examples" / "enterprises.tsv")
     args = ["population", "--out", str(out), "--count", "50", "--seed", "3", "--enterprises", tsv]
-    result = CliRunner().invoke(_Cli(commands=[population_command]), args)
+    result = CliRunner().invoke(Cli(commands=[population_command]), args)
     assert result.exit_code == 0, result.output
     assert "50 SYNTHETIC" in result.output
     assert out.read_bytes().decode().splitlines()[0] == ",".join(POPULATION_COLUMNS)
@@ -273,7 +273,7 @@ def test_a_schema_1_database_is_migrated_keeping_its_records(tmp_path: Path) -> 
 # -- crash safety: a real kill -9 ------------------------------------------------------------------
 
 SCRIPT = (
-    "import sys; from anxinma.cli import main; from anxinma.cli_batch import batch_command;"
+    "import sys; from anxinma.cli import main; from anxinma.cli.batch import batch_command;"
     "main.add_command(batch_command); main(sys.argv[1:])"
 )
 
@@ -339,7 +339,7 @@ def test_killed_with_sigkill_then_resumed(tmp_path: Path) -> None:
 
 
 def test_batch_command_one_line_errors(tmp_path: Path) -> None:
-    cli = _Cli(commands=[batch_command])
+    cli = Cli(commands=[batch_command])
     (tmp_path / "w.txt").write_text("x")
     key = tmp_path / "k.pem"
     key.write_bytes(private_key_pem(KEY_A))

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 import anxinma
 from anxinma import Status
 from anxinma.batch import BatchOptions, run_batch
-from anxinma.cli import _Cli
-from anxinma.cli_batch import report_group
+from anxinma.cli.common import Cli
+from anxinma.cli.report import report_group
 from anxinma.issuerdb import WorkerState
 from anxinma.keys import public_key_pem
 from anxinma.report import Counts, _width, classify, coverage, coverage_tables, ranking, render_table
@@ -112,7 +112,7 @@ def test_report_commands_on_a_batch_database(tmp_path: Path) -> None:
     signed.write_bytes(directory().sign(ROOT))
     root = tmp_path / "root.pub.pem"
     root.write_bytes(public_key_pem(ROOT))
-    cli = _Cli(commands=[report_group])
+    cli = Cli(commands=[report_group])
     base = ["--db", str(tmp_path / "issuer.db"), "--now", "2026-12-01T12:00:00+08:00"]
     out = CliRunner().invoke(cli, ["report", "coverage", *base, "--format", "csv"])
     assert out.exit_code == 0, out.output

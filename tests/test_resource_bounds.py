@@ -37,6 +37,7 @@ from anxinma import (
 )
 from anxinma.base45 import b45encode
 from anxinma.cli import main
+from anxinma.cli.files import MAX_RECORD_BYTES
 from anxinma.cose import CoseError, parse_sign1, sig_structure, sign1
 from anxinma.directory import MAX_DIRECTORY_BYTES
 from anxinma.document import sign_document
@@ -326,7 +327,7 @@ def test_worker_record_file_of_exactly_1_mib_is_read_one_byte_more_is_refused(tm
     key_file = tmp_path / "k.key.pem"
     key_file.write_bytes(anxinma.private_key_pem(KEY))
     key_file.chmod(0o600)
-    cap = anxinma.cli._MAX_RECORD_BYTES
+    cap = MAX_RECORD_BYTES
     record = json.dumps(REFERENCE, ensure_ascii=False).encode()
     for size, code in ((cap, 0), (cap + 1, 2)):
         path = tmp_path / f"record-{size}.json"

@@ -1,4 +1,4 @@
-"""Codes from camera images: the library (anxinma.scan) and the CLI (anxinma.cli_scan).
+"""Codes from camera images: the library (anxinma.scan) and the CLI (anxinma.cli.scan).
 
 The images in tests/data/robustness/ were made once by ``bench/robustness.py
 --fixtures`` (degraded photos of codes signed with the DEMO issuer key, and of
@@ -25,8 +25,9 @@ from PIL import Image
 
 import anxinma
 from anxinma import _demo, scan
-from anxinma.cli import _Cli, _demo_held
-from anxinma.cli_scan import scan_command, verify_photo
+from anxinma.cli.common import Cli
+from anxinma.cli.documents import demo_held
+from anxinma.cli.scan import scan_command, verify_photo
 from anxinma.qr import make_qr
 
 from .test_cli import assert_one_error
@@ -280,7 +281,7 @@ def test_the_lean_verify_path_loads_no_image_library() -> None:
 
 def run(*args: object) -> Result:
     """``anxinma scan ...`` through a group like the real one (one-line errors, exit statuses)."""
-    group = _Cli(name="anxinma", commands={"scan": scan_command})
+    group = Cli(name="anxinma", commands={"scan": scan_command})
     result = CliRunner().invoke(group, ["scan", *(str(a) for a in args)])
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
@@ -354,7 +355,7 @@ def test_scan_json_is_one_object_per_photo() -> None:
 
 
 def test_scan_reads_a_photo_from_stdin() -> None:
-    group = _Cli(name="anxinma", commands={"scan": scan_command})
+    group = Cli(name="anxinma", commands={"scan": scan_command})
     data = (DATA / "card-photo.jpg").read_bytes()
     result = CliRunner().invoke(group, ["scan", "-", "--demo", "--now", NOW_ARG], input=data)
     assert result.exit_code == 0, result.output
@@ -410,15 +411,15 @@ def test_scan_without_the_extra_says_how_to_install_it(monkeypatch: pytest.Monke
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def verify_image_command(ctx: click.Context, photo: str, as_json: bool) -> None:
-    """What ``anxinma verify --image PHOTO --demo`` does once the option is wired into cli.py."""
-    held = _demo_held(NOW)
+    """What ``anxinma verify --image PHOTO --demo`` does once the option is wired into anxinma.cli.verify."""
+    held = demo_held(NOW)
     token = held.status[0]
     policy = anxinma.Policy(max_status_age=token.expires_at - token.issued_at)
     ctx.exit(verify_photo(photo, held, now=NOW, policy=policy, as_json=as_json))
 
 
 def run_verify(*args: object) -> Result:
-    group = _Cli(name="anxinma", commands={"verify": verify_image_command})
+    group = Cli(name="anxinma", commands={"verify": verify_image_command})
     result = CliRunner().invoke(group, ["verify", *(str(a) for a in args)])
     assert "Traceback" not in result.output
     return result

@@ -1,10 +1,9 @@
-"""City-scale commands: ``batch``, ``report coverage``, ``report ranking``, ``population``.
+"""City-scale commands: ``batch`` (issue a whole file of workers) and ``population``.
 
-Importing this module registers them on :func:`anxinma.cli.main` (the last
-line of ``cli.py`` imports it, so the import works whichever module is loaded
-first); errors go through its one-line reporting (:class:`~anxinma.cli.CliError`).  This
-module reads the clock (progress rate and ETA, and ``now`` by default) like
-:mod:`anxinma.cli`; the library modules it drives do not.
+Errors go through the one-line reporting of :mod:`anxinma.cli`
+(:class:`~anxinma.cli.common.CliError`).  This module reads the clock (progress
+rate and ETA, and ``now`` by default) like the rest of :mod:`anxinma.cli`; the
+library modules it drives do not.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import click
 
-from .batch import (
+from ..batch import (
     DEFAULT_CHUNK,
     MAX_INPUT_BYTES,
     POPULATION_COLUMNS,
@@ -32,33 +31,15 @@ from .batch import (
     run_batch,
     synthetic_population,
 )
-from .cli import (
-    _NOW_HELP,
-    EXIT_OK,
-    EXIT_RED,
-    CliError,
-    _clock,
-    _open_db,
-    _parse_time,
-    _read_bytes,
-    _read_directory,
-    _read_private_key,
-    _replace_file,
-    _roots,
-    _say,
-    main,
-)
-from .directory import Directory
-from .errors import UsageError
-from .issue import DEFAULT_VALID_DAYS, MAX_VALID_DAYS
-from .report import FORMATS, RANKING_HEADERS, coverage, coverage_tables, ranking, render_table
+from ..errors import UsageError
+from ..issue import DEFAULT_VALID_DAYS, MAX_VALID_DAYS
+from .common import EXIT_OK, EXIT_RED, NOW_HELP, CliError, clock, parse_time, say
+from .documents import DIRECTORY_OPTION, ROOT_OPTION, optional_directory
+from .files import open_db, read_bytes, read_private_key, replace_file
 
-__all__ = ["batch_command", "population_command", "report_group"]
+__all__ = ["batch_command", "population_command"]
 
 _POPULATION_AS_OF = "2026-12-01"
-
-
-# -- progress on standard error -------------------------------------------------------
 
 
 class _ProgressLine:
@@ -116,24 +97,6 @@ def _batch_lock(db_path: str) -> Iterator[None]:
         yield
 
 
-def _directory(path: str | None, roots: tuple[str, ...], now: dt.datetime) -> Directory | None:
-    return None if path is None else _read_directory(path, _roots(roots), now=now)
-
-
-_DIRECTORY = click.option(
-    "--directory",
-    "directory_path",
-    metavar="DIR.cwt",
-    help="A root-signed enterprise directory: print enterprise names and districts (needs --root).",
-)
-_ROOT = click.option(
-    "--root", "root_paths", multiple=True, metavar="ROOT.pub.pem", help="The pinned root public key."
-)
-
-
-# -- batch ------------------------------------------------------------------------------
-
-
 @click.command("batch")
 @click.argument("workers", metavar="WORKERS.csv|WORKERS.jsonl")
 @click.option("--key", "key_path", required=True, metavar="KEY.pem", help="Issuer private key (mode 0600).")
@@ -150,10 +113,10 @@ _ROOT = click.option(
 @click.option("--valid-days", type=click.IntRange(1, MAX_VALID_DAYS), default=DEFAULT_VALID_DAYS,
               show_default=True, help="Days until the codes expire.")  # fmt: skip
 @click.option("--replace", is_flag=True, help="Re-issue: revoke a card's live credential in the same step.")
-@_DIRECTORY
-@_ROOT
+@DIRECTORY_OPTION
+@ROOT_OPTION
 @click.option("--specimen", is_flag=True, help="Overprint cards with 样例 SPECIMEN (synthetic data).")
-@click.option("--now", metavar="ISO8601", callback=_parse_time, help=_NOW_HELP)
+@click.option("--now", metavar="ISO8601", callback=parse_time, help=NOW_HELP)
 @click.option("--passphrase-env", metavar="VAR", help="The key's passphrase is in environment variable VAR.")
 @click.option("--chunk-size", type=click.IntRange(1, 100_000), default=DEFAULT_CHUNK, hidden=True)
 @click.pass_context
@@ -172,15 +135,15 @@ def batch_command(
     when finished, it issues nothing. Exit status: 0 every row issued, 1 some
     rows bad (the others issued), 2 nothing done (usage error).
     """
-    moment = now or _clock()
-    data = _read_bytes(workers, limit=MAX_INPUT_BYTES, what="worker file")
-    key = _read_private_key(key_path, passphrase_env)
-    directory = _directory(directory_path, root_paths, moment)
+    moment = now or clock()
+    data = read_bytes(workers, limit=MAX_INPUT_BYTES, what="worker file")
+    key = read_private_key(key_path, passphrase_env)
+    directory = optional_directory(directory_path, root_paths, moment)
     names = {e.uscc: e.name for e in directory.enterprises} if directory is not None else {}
     options = BatchOptions(out=out_dir, image=None if image == "none" else image, cards=cards, jobs=jobs,
                            list_id=list_id, valid_days=valid_days, replace=replace, enterprises=names,
                            chunk=chunk_size, specimen=specimen)  # fmt: skip
-    with _batch_lock(db_path), _open_db(db_path) as db:
+    with _batch_lock(db_path), open_db(db_path) as db:
         progress = _ProgressLine(workers)
         try:
             result = run_batch(data, source=workers, key=key, db=db, options=options, now=moment,
@@ -191,8 +154,8 @@ def batch_command(
         finally:
             progress.close()
     for warning in result.warnings[:20]:
-        _say(f"anxinma: warning: {warning}", err=True)
-    _say(_summary(result, workers), err=True)
+        say(f"anxinma: warning: {warning}", err=True)
+    say(_summary(result, workers), err=True)
     ctx.exit(EXIT_RED if result.bad else EXIT_OK)
 
 
@@ -208,68 +171,6 @@ def _summary(r: BatchResult, source: str) -> str:
         head + f"{r.issued_now:,} issued now, {r.issued_before:,} before; {bad}; "
         f"{r.files_written:,} files written; manifest {r.manifest}"
     )
-
-
-# -- reports ------------------------------------------------------------------------------
-
-
-@click.group("report")
-def report_group() -> None:
-    """Coverage and rankings from an issuer database."""
-
-
-_REPORT_FORMAT = click.option(
-    "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format."
-)
-
-
-@report_group.command("coverage")
-@click.option("--db", "db_path", required=True, metavar="ISSUER.db", help="The issuer database (SQLite).")
-@_DIRECTORY
-@_ROOT
-@_REPORT_FORMAT
-@click.option("--now", metavar="ISO8601", callback=_parse_time, help=_NOW_HELP)
-def coverage_command(db_path: str, directory_path: str | None, root_paths: tuple[str, ...], fmt: str,
-                     now: dt.datetime | None) -> None:  # fmt: skip
-    """Per enterprise and per district: workers registered, with a live credential, green,
-    yellow (health exam or insurance lapsed), red, suspended, revoked, expired; the
-    certification rate (live / registered)."""
-    moment = now or _clock()
-    directory = _directory(directory_path, root_paths, moment)
-    with _open_db(db_path) as db:
-        cov = coverage(db.worker_states(), now=moment, directory=directory)
-    tables = coverage_tables(cov)
-    if fmt == "csv":  # one CSV: the enterprise table (districts are its column)
-        tables = tables[:1]
-    click.echo(
-        "\n".join(render_table(title, headers, rows, fmt) for title, headers, rows in tables), nl=False
-    )
-
-
-@report_group.command("ranking")
-@click.option("--db", "db_path", required=True, metavar="ISSUER.db", help="The issuer database (SQLite).")
-@_DIRECTORY
-@_ROOT
-@_REPORT_FORMAT
-@click.option("--district", help="Rank only the enterprises of this district.")
-@click.option("--top", type=click.IntRange(1), help="Show only the first N.")
-@click.option("--now", metavar="ISO8601", callback=_parse_time, help=_NOW_HELP)
-def ranking_command(db_path: str, directory_path: str | None, root_paths: tuple[str, ...], fmt: str,
-                    district: str | None, top: int | None, now: dt.datetime | None) -> None:  # fmt: skip
-    """Enterprises ranked by workers with a live credential, with their district."""
-    moment = now or _clock()
-    directory = _directory(directory_path, root_paths, moment)
-    with _open_db(db_path) as db:
-        cov = coverage(db.worker_states(), now=moment, directory=directory)
-    try:
-        rows = ranking(cov, district=district)
-    except UsageError as exc:
-        raise CliError("--district", str(exc).partition(": ")[2]) from None
-    title = f"Ranking by live credentials{f' in {district}' if district else ''}, {moment.date()}"
-    click.echo(render_table(title, RANKING_HEADERS, rows[:top] if top else rows, fmt), nl=False)
-
-
-# -- population ---------------------------------------------------------------------------
 
 
 @click.command("population")
@@ -304,7 +205,7 @@ def population_command(
         day = dt.date.fromisoformat(as_of)
     except ValueError:
         raise CliError("--as-of", f"{as_of!r} is not a date YYYY-MM-DD") from None
-    tsv = _read_bytes(tsv_path, limit=1 << 20, what="enterprise table").decode("utf-8", errors="replace")
+    tsv = read_bytes(tsv_path, limit=1 << 20, what="enterprise table").decode("utf-8", errors="replace")
     try:
         rows = list(synthetic_population(tsv, count=count, seed=seed, as_of=day, bad_rate=bad_rate))
     except (UsageError, KeyError, ValueError) as exc:
@@ -314,13 +215,8 @@ def population_command(
     writer.writeheader()
     writer.writerows(rows)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    _replace_file(out_path, buffer.getvalue().encode("utf-8"))
-    _say(
+    replace_file(out_path, buffer.getvalue().encode("utf-8"))
+    say(
         f"wrote {len(rows):,} SYNTHETIC worker rows (seed {seed}, as of {day}) to {os.fspath(out_path)}",
         err=True,
     )
-
-
-main.add_command(batch_command)
-main.add_command(report_group)
-main.add_command(population_command)

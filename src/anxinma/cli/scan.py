@@ -6,8 +6,8 @@ verifier holds: the same ``--trust``/``--root``/``--status``/``--directory``
 options as ``anxinma verify``, or ``--demo`` for the bundled DEMO documents.
 :func:`verify_photo` is the same for one photo, behind ``verify --image``.
 
-Registers itself on the main group when :mod:`anxinma.cli` imports it at its end;
-failures are reported there as one line (:class:`~anxinma.cli.CliError`).
+Failures are reported as one line by :mod:`anxinma.cli`
+(:class:`~anxinma.cli.common.CliError`).
 Reading images needs the extra ``anxinma[scan]`` (zxing-cpp, Pillow); without
 it the command says how to install it and exits 2.
 
@@ -25,28 +25,9 @@ from typing import Any
 
 import click
 
-from . import gbcodes
-from .cli import (
-    _EXIT,
-    _MAX_STATUS_AGE_OPTION,
-    _NOW_HELP,
-    _STALE_OPTION,
-    _STYLE,
-    CliError,
-    _clock,
-    _demo_held,
-    _echo_json,
-    _Held,
-    _held,
-    _parse_time,
-    _print_verification,
-    _read_bytes,
-    _say,
-    _verification_json,
-    main,
-)
-from .idcheck import normalize_id_number
-from .scan import (
+from .. import gbcodes
+from ..idcheck import normalize_id_number
+from ..scan import (
     MAX_IMAGE_BYTES,
     ImageError,
     ScanResult,
@@ -54,7 +35,20 @@ from .scan import (
     ensure_available,
     verify_image,
 )
-from .verify import Color, Policy, Reason
+from ..verify import Color, Policy, Reason
+from .common import (
+    COLOR_EXIT,
+    MAX_STATUS_AGE_OPTION,
+    NOW_HELP,
+    STALE_OPTION,
+    CliError,
+    clock,
+    parse_time,
+    say,
+)
+from .documents import Held, demo_held, load_held
+from .files import read_bytes
+from .show import COLOR_STYLE, echo_json, print_verification, verification_json
 
 __all__ = ["scan_command", "verify_photo"]
 
@@ -71,10 +65,10 @@ def _available(where: str) -> None:
 
 
 def _results(
-    path: str, held: _Held, *, now: dt.datetime, policy: Policy, id_number: str | None
+    path: str, held: Held, *, now: dt.datetime, policy: Policy, id_number: str | None
 ) -> list[ScanResult]:
     """Every QR symbol in the photo at ``path`` with its verdict; an unreadable image exits 2."""
-    data = _read_bytes(path, limit=MAX_IMAGE_BYTES, what="photo")
+    data = read_bytes(path, limit=MAX_IMAGE_BYTES, what="photo")
     try:
         return verify_image(data, held.trust, now=now, status=held.status, id_number=id_number, policy=policy)
     except ImageError as exc:
@@ -101,26 +95,26 @@ def _shown(text: str) -> str:
     return repr(text if len(text) <= _SHOWN_TEXT else text[: _SHOWN_TEXT - 3] + "...")
 
 
-def _print_photo(path: str, results: Sequence[ScanResult], held: _Held, now: dt.datetime) -> None:
+def _print_photo(path: str, results: Sequence[ScanResult], held: Held, now: dt.datetime) -> None:
     if not results:
-        _say(f"{path}: no QR code found: RED, nothing verified", fg=_STYLE[Color.RED], bold=True)
+        say(f"{path}: no QR code found: RED, nothing verified", fg=COLOR_STYLE[Color.RED], bold=True)
         return
     for n, result in enumerate(results, 1):
         (x, y) = result.position[0]
-        _say(f"{path}: QR code {n} of {len(results)}, top-left corner at pixel ({x}, {y})")
-        _print_verification(result.verification, held, now)
+        say(f"{path}: QR code {n} of {len(results)}, top-left corner at pixel ({x}, {y})")
+        print_verification(result.verification, held, now)
         note = _text_note(result)
         if note is not None:
-            _say(f"  {'Text':<13} {note}")
+            say(f"  {'Text':<13} {note}")
 
 
-def _photo_json(path: str, results: Sequence[ScanResult], held: _Held, now: dt.datetime) -> dict[str, Any]:
+def _photo_json(path: str, results: Sequence[ScanResult], held: Held, now: dt.datetime) -> dict[str, Any]:
     """``{"image": path, "codes": [{"text", "position", ...verify --json fields}]}``."""
     return {
         "image": path,
         "codes": [
             {"text": r.text, "position": [list(p) for p in r.position]}
-            | _verification_json(r.verification, held, now)
+            | verification_json(r.verification, held, now)
             for r in results
         ],
     }
@@ -128,7 +122,7 @@ def _photo_json(path: str, results: Sequence[ScanResult], held: _Held, now: dt.d
 
 def verify_photo(
     path: str,
-    held: _Held,
+    held: Held,
     *,
     now: dt.datetime,
     policy: Policy,
@@ -139,10 +133,10 @@ def verify_photo(
     _available("--image")
     results = _results(path, held, now=now, policy=policy, id_number=id_number)
     if as_json:
-        _echo_json(_photo_json(path, results, held, now))
+        echo_json(_photo_json(path, results, held, now))
     else:
         _print_photo(path, results, held, now)
-    return _EXIT[_worst(results)]
+    return COLOR_EXIT[_worst(results)]
 
 
 def _check_id(id_number: str | None) -> None:
@@ -162,12 +156,12 @@ def _verifier(
     now: dt.datetime,
     min_sequence: int | None,
     policy: Policy,
-) -> tuple[_Held, Policy]:
+) -> tuple[Held, Policy]:
     """What the verifier holds, and the policy (``--demo`` counts its status list fresh until it expires)."""
     if not demo:
         if not trust:
             raise CliError("--trust", "is required (or --demo for the bundled DEMO documents)")
-        return _held(trust, roots, statuses, directory, now=now, min_sequence=min_sequence), policy
+        return load_held(trust, roots, statuses, directory, now=now, min_sequence=min_sequence), policy
     given = {
         "--trust": trust,
         "--root": roots,
@@ -178,7 +172,7 @@ def _verifier(
     clash = next((option for option, value in given.items() if value not in (None, ())), None)
     if clash is not None:
         raise CliError(clash, "cannot be combined with --demo (which uses the bundled DEMO documents)")
-    held = _demo_held(now)
+    held = demo_held(now)
     token = held.status[0]
     return held, Policy(token.expires_at - token.issued_at, policy.stale_status_color)
 
@@ -214,9 +208,9 @@ def _verifier(
     help="Verify against the bundled DEMO root, trust list, status list and directory (demonstrations only; "
     "the demo status list counts as fresh until it expires).",
 )
-@_MAX_STATUS_AGE_OPTION
-@_STALE_OPTION
-@click.option("--now", metavar="ISO8601", callback=_parse_time, help=_NOW_HELP)
+@MAX_STATUS_AGE_OPTION
+@STALE_OPTION
+@click.option("--now", metavar="ISO8601", callback=parse_time, help=NOW_HELP)
 @click.option(
     "--id-number", metavar="ID", help="The number on the worker's ID card, checked against each code."
 )
@@ -256,7 +250,7 @@ def scan_command(
     _check_id(id_number)
     if photos.count("-") > 1:
         raise CliError("PHOTO", "standard input (-) can be read once")
-    moment = now or _clock()
+    moment = now or clock()
     policy = Policy(dt.timedelta(hours=max_status_age), Color(stale))
     held, policy = _verifier(
         demo, trust_paths, root_paths, status_paths, directory_path, now=moment, min_sequence=min_sequence,
@@ -264,11 +258,8 @@ def scan_command(
     )  # fmt: skip
     found = [(p, _results(p, held, now=moment, policy=policy, id_number=id_number)) for p in photos]
     if as_json:
-        _echo_json([_photo_json(p, results, held, moment) for p, results in found])
+        echo_json([_photo_json(p, results, held, moment) for p, results in found])
     else:
         for path, results in found:
             _print_photo(path, results, held, moment)
-    ctx.exit(_EXIT[max((_worst(r) for _, r in found), key=_SEVERITY.index)])
-
-
-main.add_command(scan_command)
+    ctx.exit(COLOR_EXIT[max((_worst(r) for _, r in found), key=_SEVERITY.index)])

@@ -1,0 +1,87 @@
+"""The ``anxinma`` command line: keys, codes, trust lists, status lists and the directory.
+
+Commands: ``keygen``, ``issue``, ``verify``, ``inspect``, ``render``, ``demo``,
+``scan``, ``batch``, ``population``, and the groups ``trust`` (edit and sign a
+trust list, spec §15.2), ``status`` (the issuer's status lists: revoke,
+suspend, reinstate, publish, spec §15.3), ``directory`` (the root-signed
+enterprise directory, spec §15.4) and ``report`` (coverage and rankings).
+
+This package is the one place of anxinma that reads the clock, files and the
+environment; the library core gets time and keys passed in.  The exit status
+says what happened (spec §10.2 for the colours):
+
+- 0: done; for ``verify``, green
+- 3: ``verify`` says yellow (authentic, but a health exam or insurance is
+  missing or lapsed, or the status list held is stale)
+- 1: ``verify`` says red (including text that is not a code at all), or a
+  command failed at run time (a file could not be written)
+- 2: a usage error or an invalid input file (a bad worker record, key or
+  option, or a trust list, status list or directory that fails to load)
+
+Every failure is one line on standard error, ``anxinma: error: <where>: <what>``,
+naming the option, field, line/column, byte or document (with its
+:class:`~anxinma.DocumentReason`) at fault; never a traceback, and a private
+key is never printed.  Files are written atomically: a new key never replaces
+an existing file; a trust list source, a signed document or a status list
+replaces its previous version in one rename.
+
+The modules: one per command or group (:mod:`.keys`, :mod:`.codes`,
+:mod:`.verify`, :mod:`.demo`, :mod:`.trust`, :mod:`.status`,
+:mod:`.directory`, :mod:`.batch`, :mod:`.report`, :mod:`.scan`), each defining
+its commands without knowing :func:`main`, on four shared ones: :mod:`.common`
+(exit statuses, :class:`~.common.CliError`, the group class, the clock, common
+options), :mod:`.files` (reading and writing files), :mod:`.documents` (the
+signed documents a verifier holds) and :mod:`.show` (printing a verdict).
+Only this module builds :func:`main` and adds the commands to it.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from .batch import batch_command, population_command
+from .codes import inspect_command, issue_command, render_command
+from .common import EXIT_OK, EXIT_RED, EXIT_USAGE, EXIT_YELLOW, Cli
+from .demo import demo_command
+from .directory import directory_group, enterprises_from_tsv
+from .keys import keygen_command
+from .report import report_group
+from .scan import scan_command
+from .status import status_group
+from .trust import trust_group
+from .verify import verify_command
+
+__all__ = ["EXIT_OK", "EXIT_RED", "EXIT_USAGE", "EXIT_YELLOW", "enterprises_from_tsv", "main"]
+
+
+@click.group(
+    cls=Cli,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Exit status: 0 ok or green, 3 yellow, 1 red or failure, 2 usage error or invalid input.",
+)
+@click.version_option(__version__, prog_name="anxinma")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """安心码 anxinma: signed, offline-verifiable QR credentials for household-service workers."""
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+for _command in (
+    keygen_command,
+    issue_command,
+    verify_command,
+    inspect_command,
+    render_command,
+    demo_command,
+    trust_group,
+    status_group,
+    directory_group,
+    batch_command,
+    report_group,
+    population_command,
+    scan_command,
+):
+    main.add_command(_command)

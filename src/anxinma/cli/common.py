@@ -1,0 +1,242 @@
+"""What every command shares: exit statuses, one-line errors, the clock and common options.
+
+:class:`Cli` is the click group class that turns every failure into one line
+on standard error, ``anxinma: error: <where>: <what>``, and an exit status
+(see :mod:`anxinma.cli`); a command raises :class:`CliError` to say what is
+wrong.  This is where the command line reads the clock (:func:`clock`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import AnxinmaError
+from ..model import CST
+from ..verify import DEFAULT_POLICY, Color
+
+__all__ = [
+    "COLOR_EXIT",
+    "EXIT_OK",
+    "EXIT_RED",
+    "EXIT_USAGE",
+    "EXIT_YELLOW",
+    "MAX_DOCUMENT_DAYS",
+    "MAX_STATUS_AGE_OPTION",
+    "NOW_HELP",
+    "NOW_OPTION",
+    "PASSPHRASE_OPTION",
+    "STALE_OPTION",
+    "Cli",
+    "CliError",
+    "clock",
+    "command_group",
+    "now_in_cst",
+    "out_option",
+    "parse_time",
+    "say",
+    "valid_days_option",
+]
+
+EXIT_OK = 0
+EXIT_RED = 1
+EXIT_USAGE = 2
+EXIT_YELLOW = 3
+COLOR_EXIT = {Color.GREEN: EXIT_OK, Color.YELLOW: EXIT_YELLOW, Color.RED: EXIT_RED}
+
+
+#: Longest validity ``--valid-days`` accepts for a signed document (ten years; real lists live days).
+MAX_DOCUMENT_DAYS = 3660
+
+
+class CliError(Exception):
+    """A failure to report as one line, ``anxinma: error: <where>: <message>``."""
+
+    def __init__(self, where: str, message: str, *, code: int = EXIT_USAGE) -> None:
+        self.where = where
+        self.message = message
+        self.code = code
+        super().__init__(f"{where}: {message}")
+
+
+def _printable(text: str) -> str:
+    """``text`` with every non-printable character escaped (no terminal control from input)."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def say(line: str = "", *, fg: str | None = None, bold: bool = False, err: bool = False) -> None:
+    safe = _printable(line)
+    click.echo(click.style(safe, fg=fg, bold=bold) if fg or bold else safe, err=err)
+
+
+def _report(where: str, message: str) -> None:
+    say(f"anxinma: error: {where}: {message}", err=True)
+
+
+class Cli(click.Group):
+    """A click group that turns every failure into one line on stderr and an exit status."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        code = self._run(args, prog_name or "anxinma", complete_var, windows_expand_args, extra)
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+    def _run(
+        self,
+        args: Sequence[str] | None,
+        prog_name: str,
+        complete_var: str | None,
+        windows_expand_args: bool,
+        extra: dict[str, Any],
+    ) -> int:
+        try:
+            rv = super().main(
+                args, prog_name, complete_var, False, windows_expand_args=windows_expand_args, **extra
+            )
+        except click.ClickException as exc:
+            _report(*_click_failure(exc))
+            return exc.exit_code
+        except click.Abort:
+            _report("anxinma", "aborted")
+            return EXIT_RED
+        except Exception as exc:  # the one place that turns any failure into one line
+            return _failure(exc)
+        return rv if isinstance(rv, int) else EXIT_OK
+
+
+def _failure(exc: Exception) -> int:
+    """Report an exception that escaped a command; return the exit status."""
+    if isinstance(exc, CliError):
+        _report(exc.where, exc.message)
+        return exc.code
+    if isinstance(exc, AnxinmaError):
+        where, _, message = str(exc).partition(": ")
+        if not message:
+            where, message = exc.code, where
+        _report(where, message)
+        return EXIT_USAGE
+    if isinstance(exc, OSError):
+        _report(str(exc.filename or "I/O"), exc.strerror or str(exc))
+        return EXIT_RED
+    if isinstance(exc, sqlite3.Error):
+        _report("issuer database", str(exc))
+        return EXIT_RED
+    _report("internal error", f"{type(exc).__name__}: {exc} (please report this)")
+    return EXIT_RED
+
+
+def _click_failure(exc: click.ClickException) -> tuple[str, str]:
+    hint = f" (see '{exc.ctx.command_path} --help')" if isinstance(exc, click.UsageError) and exc.ctx else ""
+    if isinstance(exc, click.BadParameter) and exc.param is not None:
+        what = "is required" if isinstance(exc, click.MissingParameter) else exc.message
+        return _param_label(exc.param), what + hint
+    message = exc.format_message()
+    return "usage", message[:1].lower() + message[1:] + hint
+
+
+def _param_label(param: click.Parameter) -> str:
+    if isinstance(param, click.Option):
+        return max(param.opts, key=len)
+    return param.human_readable_name
+
+
+def clock() -> dt.datetime:
+    """The current time: the CLI is where the clock is read."""
+    return dt.datetime.now(dt.UTC)
+
+
+def parse_time(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.datetime | None:
+    """``--now``, ``--at``...: an ISO 8601 date and time WITH a UTC offset; one without is refused."""
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 date and time", ctx, param) from None
+    if moment.tzinfo is None:
+        raise click.BadParameter(
+            f"{value!r} has no UTC offset; give one, e.g. 2027-10-01T09:00:00+08:00 or ...Z", ctx, param
+        )
+    return moment
+
+
+def now_in_cst(now: dt.datetime | None) -> dt.datetime:
+    """``--now`` or the clock, to the second, in China Standard Time (for documents and key windows)."""
+    return (now or clock()).astimezone(CST).replace(microsecond=0)
+
+
+NOW_HELP = (
+    "The time to use instead of the clock, ISO 8601 with a UTC offset, e.g. "
+    "2027-10-01T09:00:00+08:00 (China Standard Time) or 2027-10-01T01:00:00Z. "
+    "A time without an offset is refused (exit 2), never guessed. [default: now]"
+)
+NOW_OPTION = click.option("--now", metavar="ISO8601", callback=parse_time, help=NOW_HELP)
+PASSPHRASE_OPTION = click.option(
+    "--passphrase-env", metavar="VAR", help="The key's passphrase is in environment variable VAR."
+)
+
+
+def out_option(metavar: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--out",
+        "out_path",
+        required=True,
+        metavar=metavar,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=f"The file to write ({metavar}); a previous version is replaced atomically.",
+    )
+
+
+def valid_days_option(default: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--valid-days",
+        type=click.IntRange(1, MAX_DOCUMENT_DAYS),
+        default=default,
+        show_default=True,
+        help="Days until the signed document expires.",
+    )
+
+
+#: The verdict policy options shared by ``verify`` and ``scan`` (spec §10.6).
+MAX_STATUS_AGE_OPTION = click.option(
+    "--max-status-age",
+    type=click.FloatRange(0, 24 * MAX_DOCUMENT_DAYS, min_open=True),
+    default=DEFAULT_POLICY.max_status_age.total_seconds() / 3600,
+    show_default=True,
+    metavar="HOURS",
+    help="A status list issued longer ago than this (or past its expiry) is stale.",
+)
+STALE_OPTION = click.option(
+    "--stale",
+    type=click.Choice(["yellow", "red"]),
+    default=DEFAULT_POLICY.stale_status_color.value,
+    show_default=True,
+    help="The colour a stale status list forces.",
+)
+
+
+def command_group(name: str, summary: str) -> click.Group:
+    """A command group that prints its help when called without a command."""
+
+    @click.group(name, invoke_without_command=True, help=summary)
+    @click.pass_context
+    def group(ctx: click.Context) -> None:
+        if ctx.invoked_subcommand is None:
+            click.echo(ctx.get_help())
+
+    return group
