@@ -33,6 +33,7 @@ from anxinma.keys import kid_of, raw_public_key
 from anxinma.model import CST
 from anxinma.registry import Claim
 from anxinma.transport import to_text
+from anxinma.views import verification_as_dict
 
 from ..strategies import REGIONS, id_numbers, usccs, workers
 from .conftest import harness, open_page
@@ -53,7 +54,7 @@ T0 = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 #: The retired key's issuing window closed here.
 RETIRED_AT = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 #: Status lists are signed here; a clock before it (beyond the leeway) refuses them.
-LISTS_AT = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+LISTS_AT = dt.datetime(2026, 11, 26, 2, 30, tzinfo=dt.UTC)
 #: The centre of the clocks drawn.
 NOW = dt.datetime(2026, 11, 27, 2, 30, tzinfo=dt.UTC)
 DIRECTORY_USCCS = ("91330203MA2H123450", "91330213MA2J4K5L63")
@@ -95,7 +96,7 @@ def _status_list(issuer: str, list_id: int, issued: dt.datetime, marks: dict[int
 #: Indexes below 8 carry every status value in the lists that revoke.
 MARKS = {1: anxinma.Status.INVALID, 2: anxinma.Status.SUSPENDED, 3: anxinma.Status.RESERVED, 5: anxinma.Status.INVALID}
 STATUS_LISTS = [
-    _status_list("nb", 0, LISTS_AT, MARKS, ACTIVE),  # fresh until LISTS_AT + 3 days, expires LISTS_AT + 2 days
+    _status_list("nb", 0, LISTS_AT, MARKS, ACTIVE),  # fresh until it expires, LISTS_AT + 2 days
     _status_list("nb", 1, LISTS_AT - dt.timedelta(days=9), MARKS, ACTIVE),  # stale
     _status_list("wide", 0, NOW - dt.timedelta(hours=5), {1: anxinma.Status.INVALID}, WIDE),
     _status_list("wide", 0, NOW - dt.timedelta(hours=5), {2: anxinma.Status.SUSPENDED}, WIDE),  # same iat: a tie
@@ -202,16 +203,32 @@ def cases(draw: st.DrawFn) -> Case:
     worker = draw(workers())
     if draw(st.booleans()):  # an enterprise of the directory
         worker = replace(worker, enterprise_uscc=draw(st.sampled_from(DIRECTORY_USCCS)))
-    signer_name = draw(st.sampled_from(["active"] * 5 + ["wide"] * 3 + ["retired", "compromised", "stranger", "root"]))
+    typical = draw(st.integers(0, 9)) < 6  # most codes as an issuer writes them: mostly green or yellow
+    odd = [] if typical else ["retired", "compromised", "stranger", "root"]
+    signer_name = draw(st.sampled_from(["active"] * 5 + ["wide"] * 3 + odd))
     signer = SIGNERS[signer_name]
-    iat = draw(st.sampled_from([RETIRED_AT - dt.timedelta(days=30), RETIRED_AT + dt.timedelta(days=3), NOW - dt.timedelta(days=40)]))
+    if typical:
+        region = draw(st.sampled_from(["330203", "330212"] if signer_name != "wide" else ["110105", "440305", "330281"]))
+        future = st.dates(dt.date(2027, 1, 1), dt.date(2099, 12, 31))
+        worker = replace(
+            worker,
+            region=region,
+            identity_verified=True,
+            background_check=None if worker.background_check is None else replace(worker.background_check, result=anxinma.BackgroundResult.CLEAR),
+            health_exam_valid_until=draw(future),
+            insurance_valid_until=draw(future),
+            enterprise_uscc=draw(st.sampled_from([*DIRECTORY_USCCS, *DIRECTORY_USCCS, *DIRECTORY_USCCS, worker.enterprise_uscc])),
+        )
+    iat = draw(st.sampled_from([RETIRED_AT - dt.timedelta(days=30), RETIRED_AT + dt.timedelta(days=3), NOW - dt.timedelta(days=40), NOW - dt.timedelta(days=40)]))
     iat += dt.timedelta(seconds=draw(st.integers(0, 86399)))
     check = worker.background_check
     if check is not None and check.checked_on > iat.astimezone(CST).date():  # not checked in the future
         worker = replace(worker, background_check=replace(check, checked_on=dt.date(2019, 5, 4)))
-    valid_days = draw(st.sampled_from([1, 30, 365, 1830]))
+    valid_days = draw(st.sampled_from([365, 1830] if typical else [1, 30, 365, 1830]))
     ref = draw(st.none() | st.builds(anxinma.StatusRef, list_id=st.sampled_from([0, 1, 2, 7]),
                                      index=st.sampled_from([0, 1, 2, 3, 4, 5, 2**17 - 1, 2**17, 2**24 - 1])))  # fmt: skip
+    if typical and ref is not None and draw(st.booleans()):
+        ref = anxinma.StatusRef(0, draw(st.sampled_from([0, 4, 2**17 - 1])))  # a valid entry of a fresh list
     cred = anxinma.credential_for(worker, now=iat, valid_days=valid_days, status=ref)
     claims = to_claims(cred)
     why = f"{signer_name} key, {valid_days} days, status {ref}"
@@ -222,73 +239,65 @@ def cases(draw: st.DrawFn) -> Case:
         text = to_text(sign1(cbor.encode(claims), signer, kid_of(signer)))
     except (AnxinmaError, ValueError, TypeError, OverflowError):  # an unencodable raw claims set
         text = anxinma.issue(worker, signer, now=iat, valid_days=valid_days, status=ref)
-    tamper = draw(tampers)
+    tamper = "none" if typical and draw(st.booleans()) else draw(tampers)
     text = _tamper(text, tamper, rng)
-    typed = draw(st.sampled_from([None, None, "true", "other", "lower", "spaced", "bad"]))
+    typed = draw(st.sampled_from([None, None, None, "true", "other", "lower", "spaced", "fullwidth", "bad"]))
     id_number = {
         None: None,
         "true": worker.id_number,
         "other": draw(id_numbers()),
         "lower": worker.id_number.lower(),
         "spaced": f" {worker.id_number[:6]} {worker.id_number[6:14]}\t{worker.id_number[14:]} ",
+        "fullwidth": worker.id_number.translate({ord(d): 0xFF10 + int(d) for d in "0123456789"}),
         "bad": worker.id_number[:17] + ("0" if worker.id_number[17] != "0" else "1"),
     }[typed]
     bundle = draw(st.sampled_from(["full", "full", "no-directory", "trust-only", "keyring"]))
-    now = draw(clocks(int(cred.issued_at.timestamp()), int(cred.expires_at.timestamp()), cred))
+    if typical and draw(st.booleans()):
+        now = int(NOW.timestamp()) + draw(st.integers(-3 * 86400, 3 * 86400))
+    else:
+        now = draw(clocks(int(cred.issued_at.timestamp()), int(cred.expires_at.timestamp()), cred))
     return Case(text, now, bundle, id_number, f"{why}, tamper {tamper}, typed {typed}, bundle {bundle}")
 
 
 # -- the reference verdict ---------------------------------------------------------------
 
 
-def _python_held(bundle: str, now: dt.datetime) -> tuple[Any, list[anxinma.StatusListToken], Directory | None]:
+def _python_held(bundle: str, now: dt.datetime) -> tuple[Any, list[anxinma.StatusListToken], Directory | None, list[dict[str, Any]]]:
+    """The bundle's documents loaded by the library, each status list on its own then the
+    directory; one that fails is not held and is reported (spec §14.1)."""
     spec = BUNDLES[bundle]
     if "keyring" in spec:
-        return anxinma.Keyring([k.public_key() for k in (ACTIVE, RETIRED, COMPROMISED, WIDE)]), [], None
+        return anxinma.Keyring([k.public_key() for k in (ACTIVE, RETIRED, COMPROMISED, WIDE)]), [], None, []
     trust = anxinma.TrustList.load(TRUST_BYTES, [ROOT.public_key()], now=now)
-    lists = []
+    lists, documents = [], []
     for data in STATUS_LISTS if "status_lists_hex" in spec else []:
         try:
             lists.append(anxinma.StatusListToken.load(data, trust, now=now))
-        except anxinma.DocumentError:
-            pass  # judged without it (DECISIONS "Documents that fail to load")
+            documents.append({"kind": "status_list", "loaded": True, "reason": None})
+        except anxinma.DocumentError as exc:
+            documents.append({"kind": "status_list", "loaded": False, "reason": exc.reason.value})
     directory = None
     if "directory_hex" in spec:
         directory = Directory.load(DIRECTORY_BYTES, [ROOT.public_key()], now=now)
-    return trust, lists, directory
+        documents.append({"kind": "directory", "loaded": True, "reason": None})
+    return trust, lists, directory, documents
 
 
 def python_verdict(case: Case) -> dict[str, Any]:
+    """The reference verdict, in the JSON form of spec §14.2 (without the informative detail)."""
     now = dt.datetime.fromtimestamp(case.now, dt.UTC)
     try:
-        trust, lists, directory = _python_held(case.bundle, now)
+        trust, lists, directory, documents = _python_held(case.bundle, now)
     except anxinma.DocumentError as exc:  # a trust list that fails stops everything
         return {"error": f"trust:{exc.reason.value}"}
     try:
         result = anxinma.verify(case.text, trust, now=now, status=lists, directory=directory, id_number=case.id_number)
     except anxinma.UsageError:
         return {"error": "UsageError"}
-    cred = result.credential
-    found = None if cred is None or directory is None else directory.find(cred.enterprise_uscc)
-    check = result.status
-    return {
-        "color": result.color.value,
-        "reasons": [r.value for r in result.reasons],
-        "kid": None if result.kid is None else result.kid.hex(),
-        "id_match": result.id_match,
-        "issuer": None if result.issuer is None else result.issuer.id,
-        "status": {
-            "state": check.state.value,
-            "value": None if check.value is None else ["valid", "revoked", "suspended", "unknown"][check.value],
-            "list": check.list_uri,
-            "age_seconds": None if check.age is None else int(check.age.total_seconds()),
-        },
-        "credential": None if cred is None else anxinma.credential_as_dict(cred),
-        "enterprise": None if found is None else {"uscc": found.uscc, "name": found.name, "district": found.district},
-    }
-
-
-COMPARED = ("color", "reasons", "kid", "id_match", "issuer", "status", "credential", "enterprise", "error")
+    verdict = verification_as_dict(result, now=now, trust=trust)
+    verdict["documents"] = documents
+    del verdict["detail"]
+    return verdict
 
 
 @pytest.fixture(scope="module")
@@ -311,12 +320,12 @@ def test_python_and_the_page_give_the_same_verdicts(page: Any) -> None:
         pages = harness(page, "cases", inputs)
         for case, got in zip(drawn, pages, strict=True):
             want = python_verdict(case)
-            mine = {k: got.get(k) for k in COMPARED if k in got or k in want}
-            theirs = {k: want.get(k) for k in COMPARED if k in got or k in want}
-            assert mine == theirs, f"{case}\npage:   {mine}\npython: {theirs}"
-            colours[theirs.get("color", "error")] = colours.get(theirs.get("color", "error"), 0) + 1
+            got.pop("detail", None)  # informative English, never compared (spec §14.2)
+            assert got == want, f"{case}\npage:   {got}\npython: {want}"
+            colours[want.get("color", "error")] = colours.get(want.get("color", "error"), 0) + 1
         compared += len(drawn)
 
     batch()
+    print(f"differential: {compared} codes, identical verdicts; colours {colours}")
     assert compared >= MIN_CODES, compared
-    assert set(colours) >= {"green", "yellow", "red"}, colours
+    assert all(colours.get(c, 0) >= 30 for c in ("green", "yellow", "red")), colours

@@ -84,6 +84,16 @@ def test_document_vector_in_the_browser(page: Any, vector: dict[str, Any]) -> No
     assert got == vector["expected"]
 
 
+ID_NUMBER_VECTORS = [v for name in files("id-number") for v in load(name)["vectors"]]
+
+
+def test_typed_id_number_vectors_in_the_browser(page: Any) -> None:
+    assert ID_NUMBER_VECTORS, "no id-number vectors"
+    got = harness(page, "id-number", ID_NUMBER_VECTORS)
+    want = [{"normalized": v["normalized"], "valid": v["valid"]} for v in ID_NUMBER_VECTORS]
+    assert got == want
+
+
 def test_base45_vectors_in_the_browser(page: Any) -> None:
     data = load("base45.json")
     got = harness(page, "base45", data)

@@ -7,7 +7,18 @@ import * as cbor from './cbor.js';
 import { toHex } from './bytes.js';
 import { DocumentError } from './errors.js';
 import { regionProblem, usccProblem } from './gbcodes.js';
-import { DocumentType, checkSignature, checkWindow, kidOf, malformed, moment, openDocument } from './document.js';
+import {
+  DocumentType,
+  checkClock,
+  checkNotOlder,
+  checkSignature,
+  checkWindow,
+  kidOf,
+  lifetime,
+  malformed,
+  openDocument,
+  sequenceNumber,
+} from './document.js';
 
 export const MAX_DIRECTORY_BYTES = 16 << 20;
 
@@ -33,6 +44,7 @@ export const MAX_DIRECTORY_BYTES = 16 << 20;
  * @returns {Promise<Directory>}
  */
 export async function loadDirectory(data, roots, { now, leeway = 300, minSequence = null }) {
+  checkClock(now, leeway);
   const opened = openDocument(data, { typ: DocumentType.DIRECTORY, maxBytes: MAX_DIRECTORY_BYTES, maxItems: 1000000 });
   let root;
   for (const candidate of roots) if (toHex(await kidOf(candidate)) === toHex(opened.kid)) root = candidate;
@@ -40,9 +52,7 @@ export async function loadDirectory(data, roots, { now, leeway = 300, minSequenc
   await checkSignature(opened, root);
   const directory = decode(opened.claims);
   checkWindow(directory.issuedAt, directory.expiresAt, now, leeway);
-  if (minSequence !== null && directory.sequence < minSequence) {
-    throw new DocumentError('rollback', `sequence ${directory.sequence} is older than the held ${minSequence}`);
-  }
+  checkNotOlder(directory.sequence, minSequence, 'sequence');
   return directory;
 }
 
@@ -53,10 +63,9 @@ function decode(claims) {
     throw malformed('directory: claims must be exactly iat, exp, sequence (-1) and enterprises (-2)');
   }
   const entries = claims.get(-2);
-  const sequence = claims.get(-1);
-  if (!Array.isArray(entries) || !cbor.isInt(sequence)) throw malformed('directory: enterprises must be an array and sequence an integer');
-  const issuedAt = /** @type {number} */ (moment(claims, 6, 'iat'));
-  const expiresAt = /** @type {number} */ (moment(claims, 4, 'exp'));
+  if (!Array.isArray(entries)) throw malformed('directory: enterprises (label -2) must be an array');
+  const sequence = sequenceNumber(claims.get(-1), 'directory: sequence (label -1)');
+  const [issuedAt, expiresAt] = lifetime(claims, 6, 4);
   /** @type {Map<string, Enterprise>} */
   const enterprises = new Map();
   entries.forEach((entry, n) => {
@@ -64,7 +73,7 @@ function decode(claims) {
     if (enterprises.has(e.uscc)) throw malformed('directory: two directory entries share a USCC');
     enterprises.set(e.uscc, e);
   });
-  return { sequence: Number(sequence), issuedAt, expiresAt, enterprises };
+  return { sequence, issuedAt, expiresAt, enterprises };
 }
 
 /** @param {cbor.CborValue} entry @param {number} n @returns {Enterprise} */

@@ -8,7 +8,7 @@
  */
 import * as cbor from './cbor.js';
 import { parseSign1, sigStructure } from './cose.js';
-import { CborError, DocumentError, ReasonError } from './errors.js';
+import { CborError, DocumentError, ReasonError, UsageError } from './errors.js';
 import { sha256 } from './bytes.js';
 import { verify as verifyEd25519 } from './ed25519.js';
 
@@ -78,6 +78,58 @@ export function moment(claims, label, name, required = true) {
     throw malformed(`${name} (label ${label}) must be a NumericDate`);
   }
   return value;
+}
+
+/**
+ * `iat` and `exp` of a document; `exp` must be later than `iat` (spec §15.1).
+ * @param {Map<cbor.CborKey, cbor.CborValue>} claims @param {number} iat @param {number} exp
+ * @returns {[number, number]}
+ */
+export function lifetime(claims, iat, exp) {
+  const issued = /** @type {number} */ (moment(claims, iat, 'iat'));
+  const expires = /** @type {number} */ (moment(claims, exp, 'exp'));
+  if (expires <= issued) throw malformed(`exp (label ${exp}) must be later than iat (label ${iat})`);
+  return [issued, expires];
+}
+
+/** The largest trust-list or directory sequence (spec §15.2): 2^53 - 1, exact in JavaScript. */
+export const MAX_SEQUENCE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A trust-list or directory sequence: an integer 0..2^53 - 1 (spec §15.2, §15.4).
+ * @param {unknown} value @param {string} where @returns {number}
+ */
+export function sequenceNumber(value, where) {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_SEQUENCE) {
+    throw malformed(`${where} must be an integer in 0..2^53 - 1`);
+  }
+  return value;
+}
+
+/**
+ * Refuse a document older than the verifier state remembers (spec §15.7); equal loads.
+ * @param {number} found @param {number | null | undefined} held @param {string} what
+ */
+export function checkNotOlder(found, held, what) {
+  if (held !== null && held !== undefined && found < held) {
+    throw new DocumentError('rollback', `${what} ${found} is older than the ${held} already held`);
+  }
+}
+
+/** The largest clock leeway (spec §10.3): one day. */
+export const MAX_LEEWAY = 86400;
+
+/**
+ * A loader's clock and leeway (spec §5.3, §10.3); UsageError outside their ranges.
+ * @param {number} now @param {number} leeway
+ */
+export function checkClock(now, leeway) {
+  if (typeof leeway !== 'number' || !Number.isInteger(leeway) || leeway < 0 || leeway > MAX_LEEWAY) {
+    throw new UsageError(`leeway must be an integer number of seconds in 0..${MAX_LEEWAY}`);
+  }
+  if (typeof now !== 'number' || !(Math.floor(now) >= 0 && Math.floor(now) <= 2 ** 32 - 1)) {
+    throw new UsageError('now must be between 1970-01-01T00:00:00Z and 2106-02-07T06:28:15Z (spec §5.3)');
+  }
 }
 
 /**

@@ -167,7 +167,7 @@ export class Held {
     let trust = null;
     for (const c of candidates.filter((x) => x.doc.kind === 'trust_list')) {
       try {
-        const loaded = await loadTrustList(c.doc.bytes, this.roots, { now, minSequence: state.trust_sequence });
+        const loaded = await loadTrustList(c.doc.bytes, this.roots, { now, minSequence: state.trust_list_sequence });
         if (trust === null || newer(loaded.sequence, loaded.issuedAt, trust.trust.sequence, trust.trust.issuedAt)) {
           trust = { doc: { ...c.doc, id: 'trust' }, trust: loaded };
         }
@@ -189,7 +189,7 @@ export class Held {
     for (const c of candidates.filter((x) => x.doc.kind === 'status_list')) {
       if (trust === null) break;
       try {
-        const token = await loadStatusList(c.doc.bytes, trust.trust, { now, statusIat: state.status_iat });
+        const token = await loadStatusList(c.doc.bytes, trust.trust, { now, statusIat: state.status_lists });
         const same = lists.get(token.uri) ?? [];
         const best = same.length ? same[0].token.issuedAt : -1;
         if (token.issuedAt > best) lists.set(token.uri, [{ doc: { ...c.doc, id: `status:${token.uri}` }, token }]);

@@ -8,17 +8,13 @@ import { sha256, utf8 } from './bytes.js';
 import { idNumberProblem } from './gbcodes.js';
 import { UsageError } from './errors.js';
 
-/**
- * The white space removed from a typed number (spec §10.5).
- * @type {ReadonlySet<number>}
- */
-export const ID_WHITESPACE = new Set([
-  0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003,
-  0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000,
-]);
+/** Removed wherever they are (spec §10.5): ASCII white space, U+00A0 and U+3000. */
+const DROP = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0, 0x3000]);
 
 /**
- * Remove white space and upper-case `x` (spec §10.5).
+ * A typed ID number as spec §10.5 normalises it: white space removed, fullwidth digits
+ * folded to ASCII, `x`, `Ｘ` and `ｘ` folded to `X`; nothing else (any other character
+ * stays, for the GB 11643 check to refuse).
  * @param {string} typed
  * @returns {string}
  */
@@ -26,8 +22,10 @@ export function normalizeIdNumber(typed) {
   let out = '';
   for (const c of typed) {
     const cp = /** @type {number} */ (c.codePointAt(0));
-    if (ID_WHITESPACE.has(cp)) continue;
-    out += cp >= 0x61 && cp <= 0x7a ? String.fromCharCode(cp - 32) : c;
+    if (DROP.has(cp)) continue;
+    if (cp >= 0xff10 && cp <= 0xff19) out += String.fromCharCode(cp - 0xff10 + 0x30);
+    else if (cp === 0x78 || cp === 0xff38 || cp === 0xff58) out += 'X';
+    else out += c;
   }
   return out;
 }

@@ -7,7 +7,6 @@
 import { toHex } from './bytes.js';
 import { dayText } from './claims.js';
 import { isoTime } from './document.js';
-import { STATUS_WORDS } from './status.js';
 
 /**
  * The credential as JSON (spec §14): the record fields without the ID number, then
@@ -52,7 +51,7 @@ export function credentialJson(cred) {
  */
 
 /**
- * The verdict as JSON (spec §14; DECISIONS "JSON form of a verdict").
+ * The verdict as JSON (spec §14.2), members in the spec's order.
  * @param {import('./verify.js').Verification} v
  * @param {{now: number, trust?: import('./trust.js').Trust | null, documents?: DocumentReport[]}} context
  * @returns {Record<string, unknown>}
@@ -62,21 +61,21 @@ export function verdictJson(v, { now, trust = null, documents = [] }) {
     color: v.color,
     reasons: v.reasons,
     kid: v.kid === null ? null : toHex(v.kid),
-    credential: credentialJson(v.credential),
     id_match: v.idMatch,
     detail: v.detail,
     issuer: v.issuer === null ? null : { id: v.issuer.id, name: v.issuer.name },
     status: {
       state: v.status.state,
-      value: v.status.value === null ? null : STATUS_WORDS[v.status.value],
+      value: v.status.value,
       list: v.status.list,
-      age_seconds: v.status.age === null ? null : Math.trunc(v.status.age),
+      age_seconds: v.status.age === null ? null : Math.floor(v.status.age),
     },
+    credential: credentialJson(v.credential),
     enterprise: v.enterprise === null ? null : { uscc: v.enterprise.uscc, name: v.enterprise.name, district: v.enterprise.district },
     trust:
       trust === null || trust.kind !== 'trust_list'
         ? null
-        : { sequence: trust.sequence, age_seconds: Math.trunc(now - /** @type {number} */ (trust.issuedAt)) },
+        : { sequence: trust.sequence, age_seconds: Math.floor(now - /** @type {number} */ (trust.issuedAt)) },
     documents,
   };
 }

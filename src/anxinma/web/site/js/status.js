@@ -11,7 +11,7 @@
 import * as cbor from './cbor.js';
 import { toHex } from './bytes.js';
 import { DocumentError } from './errors.js';
-import { DocumentType, checkSignature, checkWindow, malformed, moment, openDocument } from './document.js';
+import { DocumentType, checkClock, checkNotOlder, checkSignature, checkWindow, lifetime, malformed, openDocument } from './document.js';
 import { lookup, withinWindow } from './trust.js';
 
 export const MAX_TOKEN_BYTES = 8 << 20;
@@ -91,6 +91,7 @@ export async function inflate(data, limit) {
  * @returns {Promise<StatusListToken>}
  */
 export async function loadStatusList(data, trust, { now, leeway = 300, statusIat = {} }) {
+  checkClock(now, leeway);
   const opened = openDocument(data, { typ: DocumentType.STATUS_LIST, maxBytes: MAX_TOKEN_BYTES, maxItems: 32 });
   const token = await decode(opened.claims, opened.kid);
   const found = lookup(trust, opened.kid);
@@ -108,10 +109,8 @@ export async function loadStatusList(data, trust, { now, leeway = 300, statusIat
   }
   await checkSignature(opened, found.key.publicKey);
   checkWindow(token.issuedAt, null, now, leeway);
-  const newestIat = Object.prototype.hasOwnProperty.call(statusIat, token.uri) ? statusIat[token.uri] : null;
-  if (newestIat !== null && token.issuedAt < newestIat) {
-    throw new DocumentError('rollback', `issued before the newest list of ${token.uri} already seen`);
-  }
+  const held = Object.prototype.hasOwnProperty.call(statusIat, token.uri) ? statusIat[token.uri] : null;
+  checkNotOlder(token.issuedAt, held, `${token.uri} iat`);
   return token;
 }
 
@@ -123,8 +122,7 @@ async function decode(claims, kid) {
   const sub = claims.get(2);
   const match = typeof sub === 'string' ? URI.exec(sub) : null;
   if (match === null) throw malformed(`sub (label 2) must be urn:anxinma:status:<issuer>:<list>, not ${JSON.stringify(String(sub))}`);
-  const issuedAt = /** @type {number} */ (moment(claims, 6, 'iat'));
-  const expiresAt = /** @type {number} */ (moment(claims, 4, 'exp'));
+  const [issuedAt, expiresAt] = lifetime(claims, 6, 4);
   const ttl = claims.get(65534);
   if (ttl !== undefined && ttl !== null && !(cbor.isInt(ttl) && ttl > 0)) throw malformed('ttl (label 65534) must be a positive integer');
   const list = claims.get(65533);
@@ -138,7 +136,7 @@ async function decode(claims, kid) {
   const size = bytes.length * 4;
   if (size < MIN_SIZE || size > MAX_SIZE) throw malformed(`a status list has ${MIN_SIZE}..${MAX_SIZE} entries, a multiple of 4`);
   return {
-    uri: sub,
+    uri: /** @type {string} */ (sub),
     issuerId: match[1],
     listId: Number(match[2]),
     issuedAt,

@@ -7,7 +7,7 @@
  * that nothing persists.
  * @module store
  */
-import { EMPTY_STATE, stateFrom } from './state.js';
+import { EMPTY_STATE, parseState } from './state.js';
 
 const DB = 'anxinma-verifier';
 const VERSION = 1;
@@ -86,7 +86,7 @@ export async function openStore() {
     async load() {
       const tx = idb.transaction(['documents', 'state'], 'readonly');
       const documents = /** @type {StoredDocument[]} */ (await requestDone(tx.objectStore('documents').getAll()));
-      const state = stateFrom(await requestDone(tx.objectStore('state').get('state')));
+      const state = parseState(await requestDone(tx.objectStore('state').get('state'))) ?? EMPTY_STATE;
       return { documents, state };
     },
     async save(documents, state) {

@@ -11,7 +11,20 @@ import * as cbor from './cbor.js';
 import { toHex, equal } from './bytes.js';
 import { DocumentError } from './errors.js';
 import { publicKeyProblem } from './ed25519.js';
-import { DocumentType, checkSignature, checkWindow, kidOf, malformed, moment, openDocument } from './document.js';
+import { PROVINCES } from './gbcodes.js';
+import {
+  DocumentType,
+  checkClock,
+  checkNotOlder,
+  checkSignature,
+  checkWindow,
+  kidOf,
+  lifetime,
+  malformed,
+  moment,
+  openDocument,
+  sequenceNumber,
+} from './document.js';
 
 export const MAX_TRUST_LIST_BYTES = 1 << 20;
 export const KEY_STATES = /** @type {const} */ (['active', 'retired', 'compromised']);
@@ -83,10 +96,12 @@ export async function keyring(publicKeys) {
  * Verify and decode a trust list (spec §15.2); throw DocumentError.
  * @param {Uint8Array} data
  * @param {Uint8Array[]} roots pinned root public keys, raw
- * @param {{now: number, minSequence?: number | null, leeway?: number}} options
+ * @param {{now: number, minSequence?: number | null, leeway?: number}} options minSequence: the highest
+ *   trust-list sequence the verifier state remembers (spec §15.7)
  * @returns {Promise<Trust>}
  */
 export async function loadTrustList(data, roots, { now, minSequence = null, leeway = 300 }) {
+  checkClock(now, leeway);
   /** @type {Map<string, Uint8Array>} */
   const pinned = new Map();
   for (const root of roots) pinned.set(toHex(await kidOf(root)), root);
@@ -102,9 +117,7 @@ export async function loadTrustList(data, roots, { now, minSequence = null, leew
     if (pinned.has(kid)) throw new DocumentError('role_mismatch', `root key ${kid} is listed as an issuer key`);
   }
   checkWindow(/** @type {number} */ (trust.issuedAt), trust.expiresAt, now, leeway);
-  if (minSequence !== null && /** @type {number} */ (trust.sequence) < minSequence) {
-    throw new DocumentError('rollback', `sequence ${trust.sequence} is older than the held ${minSequence}`);
-  }
+  checkNotOlder(/** @type {number} */ (trust.sequence), minSequence, 'trust list sequence');
   return trust;
 }
 
@@ -125,10 +138,8 @@ function asMap(value, where) {
 /** @param {Map<cbor.CborKey, cbor.CborValue>} claims @param {Set<string>} rootKids @returns {Promise<Trust>} */
 async function decode(claims, rootKids) {
   only(claims, [4, 6, -1, -2], 'trust list');
-  const issuedAt = moment(claims, 6, 'iat');
-  const expiresAt = moment(claims, 4, 'exp');
-  const sequence = claims.get(-1);
-  if (!cbor.isInt(sequence)) throw malformed('sequence (label -1) must be an int');
+  const [issuedAt, expiresAt] = lifetime(claims, 6, 4);
+  const sequence = sequenceNumber(claims.get(-1), 'sequence (label -1)');
   const issuers = claims.get(-2);
   if (!Array.isArray(issuers)) throw malformed('issuers (label -2) must be a list');
   /** @type {Issuer[]} */
@@ -144,7 +155,7 @@ async function decode(claims, rootKids) {
       index.set(kid, { key, issuer });
     }
   }
-  return { kind: 'trust_list', sequence: Number(sequence), issuedAt, expiresAt, issuers: decoded, rootKids, index };
+  return { kind: 'trust_list', sequence, issuedAt, expiresAt, issuers: decoded, rootKids, index };
 }
 
 /** @param {cbor.CborValue} value @param {string} where @returns {Promise<Issuer>} */
@@ -163,8 +174,9 @@ async function decodeIssuer(value, where) {
   const decodedKeys = [];
   for (let n = 0; n < keys.length; n++) decodedKeys.push(await decodeKey(keys[n], `${where}.keys[${n}]`));
   if (!ID.test(id)) throw malformed(`${where}: issuer id ${JSON.stringify(id)} must be 1..32 of a-z, 0-9 and '-'`);
-  if (!regions.length || !regions.every((p) => typeof p === 'string' && PREFIX.test(p))) {
-    throw malformed(`${where}: regions must be one or more GB/T 2260 prefixes of 2..6 digits`);
+  if (!name) throw malformed(`${where}: the display name must be non-empty text`);
+  if (!regions.length || !regions.every((p) => typeof p === 'string' && PREFIX.test(p) && PROVINCES.has(Number(p.slice(0, 2))))) {
+    throw malformed(`${where}: regions must be one or more GB/T 2260 prefixes of 2..6 digits starting with a province code`);
   }
   return { id, name, regions: /** @type {string[]} */ (regions), keys: decodedKeys };
 }

@@ -13,19 +13,17 @@ import * as cbor from './cbor.js';
 import { parseSign1, sigStructure } from './cose.js';
 import { verify as verifyEd25519 } from './ed25519.js';
 import { fromClaims } from './claims.js';
-import { ReasonError, AnxinmaError, UsageError, Base45Error } from './errors.js';
+import { ReasonError, AnxinmaError, Base45Error } from './errors.js';
 import { typedIdNumber, idMatches } from './idcheck.js';
 import { covers, lookup, withinWindow } from './trust.js';
 import { statusAt } from './status.js';
 import { toHex } from './bytes.js';
-import { isoTime } from './document.js';
+import { checkClock, isoTime } from './document.js';
 
 export const PREFIX = 'AXM1:';
 /** The text cap (spec §7.3): AXM1: + 357 characters. */
 export const MAX_TEXT_CHARS = 362;
 export const DEFAULT_LEEWAY = 300;
-/** The last second of the format: 2106-02-07T06:28:15Z. */
-export const MAX_SECONDS = 2 ** 32 - 1;
 
 /** Reasons whose colour is yellow whatever the policy (spec §10.2). */
 const YELLOW = new Set(['health_exam_missing', 'health_exam_expired', 'insurance_missing', 'insurance_expired']);
@@ -108,11 +106,13 @@ export function fromText(text) {
   }
 }
 
-/** @param {number} now */
-export function checkNow(now) {
-  if (typeof now !== 'number' || !(now >= 0 && now <= MAX_SECONDS)) {
-    throw new UsageError('now must be between 1970-01-01T00:00:00Z and 2106-02-07T06:28:15Z');
-  }
+/**
+ * The clock (its whole seconds, rounded down, in 0..2^32 - 1: spec §5.3) and the leeway
+ * (0..86,400 s: spec §10.3); UsageError outside.
+ * @param {number} now @param {number} [leeway]
+ */
+export function checkNow(now, leeway = DEFAULT_LEEWAY) {
+  checkClock(now, leeway);
 }
 
 /**
@@ -129,7 +129,7 @@ export function checkNow(now) {
  * @returns {Promise<Verification>}
  */
 export async function verify(text, trust, { now, status = [], directory = null, idNumber = null, leeway = DEFAULT_LEEWAY, policy = DEFAULT_POLICY }) {
-  checkNow(now);
+  checkNow(now, leeway);
   const typed = idNumber === null ? null : typedIdNumber(idNumber);
   let msg;
   try {
