@@ -78,7 +78,9 @@ def npm_pack(package: str, version: str, into: Path) -> tuple[bytes, str]:
     data = (into / info["filename"]).read_bytes()
     algorithm, _, expected = info["integrity"].partition("-")
     if algorithm != "sha512" or base64.b64encode(hashlib.sha512(data).digest()).decode() != expected:
-        raise SystemExit(f"{package}@{version}: the tarball does not match npm's integrity {info['integrity']}")
+        raise SystemExit(
+            f"{package}@{version}: the tarball does not match npm's integrity {info['integrity']}"
+        )
     return data, info["integrity"]
 
 
@@ -114,7 +116,12 @@ def refresh() -> None:
                     out.parent.mkdir(parents=True, exist_ok=True)
                     out.write_bytes(data)
                     copied[target] = sha256(data)
-            packages[package] = {"version": version, "license": licence, "integrity": integrity, "files": copied}
+            packages[package] = {
+                "version": version,
+                "license": licence,
+                "integrity": integrity,
+                "files": copied,
+            }
     apache = zxing_cpp_licence()
     if apache is not None:
         (VENDOR / "zxing-wasm" / "LICENSE.zxing-cpp").write_bytes(apache)

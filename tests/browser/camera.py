@@ -24,7 +24,9 @@ from anxinma.card import card_svg
 WIDTH, HEIGHT = 960, 720
 
 
-def render_card(browser: Any, text: str, *, enterprise: str | None = None, width: int = 1300, **card: Any) -> Image.Image:
+def render_card(
+    browser: Any, text: str, *, enterprise: str | None = None, width: int = 1300, **card: Any
+) -> Image.Image:
     """The card of the code ``text`` as the browser draws its SVG, ``width`` pixels wide."""
     from anxinma.transport import from_text
 
@@ -43,8 +45,16 @@ def render_card(browser: Any, text: str, *, enterprise: str | None = None, width
     return Image.open(io.BytesIO(png)).convert("RGB")
 
 
-def photograph(card: Image.Image, *, seed: int = 11, angle: float = 9.0, blur: float = 1.1,
-               fall_off: float = 0.35, noise: float = 6.0, quality: int = 70) -> Image.Image:  # fmt: skip
+def photograph(
+    card: Image.Image,
+    *,
+    seed: int = 11,
+    angle: float = 9.0,
+    blur: float = 1.1,
+    fall_off: float = 0.35,
+    noise: float = 6.0,
+    quality: int = 70,
+) -> Image.Image:
     """The card on a grey table as a phone sees it: rotated, blurred, unevenly lit, noisy, JPEG."""
     rng = random.Random(seed)
     scale = 0.85 * WIDTH / card.width
@@ -54,7 +64,9 @@ def photograph(card: Image.Image, *, seed: int = 11, angle: float = 9.0, blur: f
     frame.paste(rotated, ((WIDTH - rotated.width) // 2, (HEIGHT - rotated.height) // 2), rotated)
     frame = frame.filter(ImageFilter.GaussianBlur(blur))
     side = math.ceil(math.hypot(WIDTH, HEIGHT)) + 2  # rotate a larger gradient, keep its middle
-    light = Image.linear_gradient("L").resize((side, side)).rotate(rng.uniform(0, 360), resample=Image.BICUBIC)
+    light = (
+        Image.linear_gradient("L").resize((side, side)).rotate(rng.uniform(0, 360), resample=Image.BICUBIC)
+    )
     left, top = (side - WIDTH) // 2, (side - HEIGHT) // 2
     light = light.crop((left, top, left + WIDTH, top + HEIGHT))
     light = light.point(lambda v: round(255 * (1 - fall_off * v / 255)))

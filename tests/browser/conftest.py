@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from anxinma.web import SiteDocuments, build_site, demo_documents, make_server
+from anxinma.web import build_site, demo_documents, demo_policy, make_server
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = Path(os.environ.get("ANXINMA_CHROMIUM", "/usr/lib/chromium/chromium"))
@@ -56,9 +56,13 @@ def require_browser() -> None:
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if _skipped:
-        terminalreporter.write_sep("!", "the real-browser tests of the web verifier were SKIPPED", red=True, bold=True)
+        terminalreporter.write_sep(
+            "!", "the real-browser tests of the web verifier were SKIPPED", red=True, bold=True
+        )
         terminalreporter.write_line(f"reason: {_skipped[0]}")
-        terminalreporter.write_line("CI sets ANXINMA_REQUIRE_BROWSER=1, which turns this skip into a failure.")
+        terminalreporter.write_line(
+            "CI sets ANXINMA_REQUIRE_BROWSER=1, which turns this skip into a failure."
+        )
 
 
 LAUNCH_ARGS = ["--disable-gpu", "--no-first-run", "--disable-dev-shm-usage"]
@@ -108,7 +112,9 @@ class Site:
             self.server.server_close()
             self.server = None
 
-    def put_documents(self, *, trust: bytes, statuses: list[bytes] = (), directory: bytes | None = None) -> None:  # type: ignore[assignment]
+    def put_documents(
+        self, *, trust: bytes, statuses: list[bytes] = (), directory: bytes | None = None
+    ) -> None:  # type: ignore[assignment]
         """Serve these documents as they are, unchecked (as a misconfigured or hostile server could)."""
         docs = self.path / "documents"
         shutil.rmtree(docs)
@@ -139,14 +145,19 @@ def pki_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 @pytest.fixture(scope="session")
 def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     path = tmp_path_factory.mktemp("demo") / "site"
-    build_site(path, demo_documents(), now=dt.datetime.now(dt.UTC))
+    build_site(path, demo_documents(), now=dt.datetime.now(dt.UTC), policy=demo_policy())
     site = Site(path).start()
     yield site
     site.stop()
 
 
 def open_page(
-    browser: Any, url: str, *, clock: dt.datetime | None = None, init_script: str | None = None, **context: Any
+    browser: Any,
+    url: str,
+    *,
+    clock: dt.datetime | None = None,
+    init_script: str | None = None,
+    **context: Any,
 ) -> Any:
     """A fresh context (no storage shared with other tests) and its page at ``url``, ready."""
     ctx = browser.new_context(viewport={"width": 360, "height": 640}, **context)

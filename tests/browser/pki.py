@@ -28,13 +28,17 @@ ENTERPRISE = Enterprise("91330203MA2H123450", "宁波市海曙大众社区服务
 
 
 def trust_list(*, sequence: int = 2, issued: dt.datetime = NOW - dt.timedelta(days=2)) -> bytes:
-    key = anxinma.IssuerKey(public_key=raw_public_key(ISSUER), valid_from=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    key = anxinma.IssuerKey(
+        public_key=raw_public_key(ISSUER), valid_from=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    )
     issuer = anxinma.TrustedIssuer(id="nb", name="宁波市家政服务指导中心", regions=("3302",), keys=(key,))
     trust = anxinma.TrustList(sequence, issued, issued + dt.timedelta(days=60), (issuer,))
     return trust.sign(ROOT)
 
 
-def status_list(*, issued: dt.datetime = NOW - dt.timedelta(hours=3), revoked: tuple[int, ...] = (REVOKED_INDEX,)) -> bytes:
+def status_list(
+    *, issued: dt.datetime = NOW - dt.timedelta(hours=3), revoked: tuple[int, ...] = (REVOKED_INDEX,)
+) -> bytes:
     statuses = anxinma.StatusList(anxinma.status.MIN_SIZE)
     for index in revoked:
         statuses.set(index, anxinma.Status.INVALID)
@@ -70,7 +74,9 @@ def code(
 ) -> str:
     """The reference worker's code (changed as asked), signed by the issuer."""
     worker = anxinma.parse_worker(record(**changes))
-    return anxinma.issue(worker, ISSUER, now=issued, valid_days=valid_days, status=anxinma.StatusRef(0, index))
+    return anxinma.issue(
+        worker, ISSUER, now=issued, valid_days=valid_days, status=anxinma.StatusRef(0, index)
+    )
 
 
 def tampered(text: str) -> str:

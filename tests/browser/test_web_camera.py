@@ -18,10 +18,15 @@ from .camera import photograph, render_card, write_y4m
 from .conftest import launch, open_page
 
 SCENARIOS = {
-    "green": (lambda: pki.code(), "green", "", "可放心"),
+    "green": (pki.code, "green", "", "可放心"),
     "revoked": (lambda: pki.code(index=pki.REVOKED_INDEX), "red", "revoked", "服务证已被撤销"),
     "tampered": (lambda: pki.tampered(pki.code()), "red", "signature_invalid", "签名无效"),
-    "expired": (lambda: pki.code(issued=pki.NOW - dt.timedelta(days=40), valid_days=30), "red", "expired", "服务证已过期"),
+    "expired": (
+        lambda: pki.code(issued=pki.NOW - dt.timedelta(days=40), valid_days=30),
+        "red",
+        "expired",
+        "服务证已过期",
+    ),
 }
 
 

@@ -62,12 +62,14 @@ def test_verify_vector_through_the_fallback(results: dict[str, Any], vector_id: 
 
 
 def test_the_page_verifies_through_the_fallback(page: Any) -> None:
-    from anxinma import _demo, issue, parse_worker
-
     import datetime as dt
 
+    from anxinma import _demo, issue, parse_worker
+
     now = dt.datetime.now(dt.UTC)
-    text = issue(parse_worker(_demo.demo_record(now.date())), _demo.private_key(), now=now, status=_demo.STATUS_REF)
+    text = issue(
+        parse_worker(_demo.demo_record(now.date())), _demo.private_key(), now=now, status=_demo.STATUS_REF
+    )
     assert check_code(page, text)["color"] == "green"
     assert check_code(page, text[:-3] + ("000" if text[-3:] != "000" else "111"))["color"] == "red"
 
@@ -143,7 +145,8 @@ def crafted() -> dict[str, bytes]:
         "good": good,
         "s-plus-l": good[:32] + (s + L).to_bytes(32, "little"),
         "r-identity": identity + (k_of(identity) * a % L).to_bytes(32, "little"),
-        "r-non-canonical": non_canonical_identity + (k_of(non_canonical_identity) * a % L).to_bytes(32, "little"),
+        "r-non-canonical": non_canonical_identity
+        + (k_of(non_canonical_identity) * a % L).to_bytes(32, "little"),
         "r-mixed-order": mixed + ((r + k_of(mixed) * a) % L).to_bytes(32, "little"),
         "all-zero": bytes(64),
     }
@@ -180,8 +183,12 @@ def test_crafted_signatures_webcrypto_fallback_and_openssl_agree(chromium: Any, 
     page = open_page(chromium, demo_site.url)
     got = page.evaluate(
         CHECK,
-        {"site": demo_site.url, "key": raw_public_key(key).hex(), "message": MESSAGE.hex(),
-         "signatures": {n: s.hex() for n, s in signatures.items()}},  # fmt: skip
+        {
+            "site": demo_site.url,
+            "key": raw_public_key(key).hex(),
+            "message": MESSAGE.hex(),
+            "signatures": {n: s.hex() for n, s in signatures.items()},
+        },
     )
     page.context.close()
     assert {n: v[0] for n, v in got.items()} == python, "WebCrypto (Chromium) and OpenSSL differ"

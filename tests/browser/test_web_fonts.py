@@ -13,7 +13,15 @@ from typing import Any
 from . import pki
 from .conftest import check_code, open_page
 
-CJK_FAMILIES = ("WenQuanYi", "Noto Sans CJK", "Noto Serif CJK", "Source Han", "Droid Sans Fallback", "PingFang", "Hiragino")
+CJK_FAMILIES = (
+    "WenQuanYi",
+    "Noto Sans CJK",
+    "Noto Serif CJK",
+    "Source Han",
+    "Droid Sans Fallback",
+    "PingFang",
+    "Hiragino",
+)
 
 
 def fonts_of(page: Any, selector: str) -> list[dict[str, Any]]:
@@ -22,7 +30,9 @@ def fonts_of(page: Any, selector: str) -> list[dict[str, Any]]:
     cdp.send("CSS.enable")
     root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
     node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
-    text_node = cdp.send("DOM.describeNode", {"nodeId": node, "depth": 1})["node"]["children"][0]["backendNodeId"]
+    text_node = cdp.send("DOM.describeNode", {"nodeId": node, "depth": 1})["node"]["children"][0][
+        "backendNodeId"
+    ]
     pushed = cdp.send("DOM.pushNodesByBackendIdsToFrontend", {"backendNodeIds": [text_node]})["nodeIds"][0]
     fonts: list[dict[str, Any]] = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": pushed})["fonts"]
     cdp.detach()

@@ -29,10 +29,16 @@ def test_offline_reload_from_the_service_worker(chromium: Any, tmp_path: Path) -
     site.stop()
     page.context.set_offline(True)
     responses: list[Any] = []
-    page.on("response", lambda response: responses.append(response))
+
+    def keep(response: Any) -> None:  # Playwright wants a Python function, not a bound builtin
+        responses.append(response)
+
+    page.on("response", keep)
     page.reload()
     page.wait_for_selector("body[data-ready=true]")
-    assert responses and all(r.from_service_worker for r in responses), [r.url for r in responses if not r.from_service_worker]
+    assert responses and all(r.from_service_worker for r in responses), [
+        r.url for r in responses if not r.from_service_worker
+    ]
     assert any(r.url.endswith("/js/verify.js") for r in responses)
     assert check_code(page, pki.code())["color"] == "green"
     assert check_code(page, pki.code(index=pki.REVOKED_INDEX))["reasons"] == "revoked"
@@ -63,7 +69,9 @@ def test_older_documents_from_the_server_are_refused(chromium: Any, tmp_path: Pa
     page.reload()
     page.wait_for_selector("body[data-ready=true]")
     page.wait_for_selector("#notices li[data-reason=rollback] >> nth=2")
-    refused = page.eval_on_selector_all("#notices li", "items => items.map(i => [i.dataset.file, i.dataset.reason])")
+    refused = page.eval_on_selector_all(
+        "#notices li", "items => items.map(i => [i.dataset.file, i.dataset.reason])"
+    )
     assert sorted(refused) == [
         ["documents/directory.cwt", "rollback"],
         ["documents/status-0.cwt", "rollback"],
@@ -73,8 +81,11 @@ def test_older_documents_from_the_server_are_refused(chromium: Any, tmp_path: Pa
     ages = page.inner_text("#data-ages")
     assert "信任列表：第 5 版" in ages and "企业名录：第 4 版" in ages
     assert check_code(page, pki.code())["reasons"] == "revoked", "the newer status list still decides"
-    site.put_documents(trust=pki.trust_list(sequence=6), statuses=[pki.status_list(issued=pki.NOW - hour, revoked=())],
-                       directory=pki.directory(sequence=4))  # fmt: skip
+    site.put_documents(
+        trust=pki.trust_list(sequence=6),
+        statuses=[pki.status_list(issued=pki.NOW - hour, revoked=())],
+        directory=pki.directory(sequence=4),
+    )
     page.reload()
     page.wait_for_function("() => document.querySelector('#data-ages').textContent.includes('第 6 版')")
     assert check_code(page, pki.code())["color"] == "green", "a newer list that reinstates her is taken"

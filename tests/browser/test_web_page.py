@@ -80,7 +80,11 @@ def test_yellow_says_what_to_check(page: Any) -> None:
     [
         (lambda: pki.code(index=pki.REVOKED_INDEX), "revoked", "服务证已被撤销"),
         (lambda: pki.tampered(pki.code()), "signature_invalid", "签名无效"),
-        (lambda: pki.code(issued=pki.NOW - pki.dt.timedelta(days=40), valid_days=30), "expired", "服务证已过期"),
+        (
+            lambda: pki.code(issued=pki.NOW - pki.dt.timedelta(days=40), valid_days=30),
+            "expired",
+            "服务证已过期",
+        ),
         (lambda: "AXM1:HELLO", "malformed", "这不是有效的安心码"),
     ],
     ids=["revoked", "tampered", "expired", "garbage"],
@@ -126,21 +130,26 @@ def test_every_request_stays_on_the_page_s_origin(chromium: Any, site: Any) -> N
     page.set_input_files("#photo", str(DATA / "card-photo.jpg"))  # loads the QR reader and its wasm
     page.wait_for_selector("#verdict[data-reasons=unknown_key]")  # a DEMO code: not this site's issuer
     ctx.close()
-    assert seen and all(url.startswith(site.url) for url in seen), [u for u in seen if not u.startswith(site.url)]
+    assert seen and all(url.startswith(site.url) for url in seen), [
+        u for u in seen if not u.startswith(site.url)
+    ]
     assert any(url.endswith("zxing_reader.wasm") for url in seen)
 
 
 def test_the_content_security_policy(site: Any) -> None:
-    with urllib.request.urlopen(site.url) as response:  # noqa: S310 (a local test server)
+    with urllib.request.urlopen(site.url) as response:
         header = response.headers["Content-Security-Policy"]
         html = response.read().decode()
     assert header == CONTENT_SECURITY_POLICY
     meta = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
     assert meta is not None
     assert meta[1] + "; frame-ancestors 'none'" == header  # frame-ancestors works only as a header
-    for path, kind in [("js/app.js", "text/javascript"), ("vendor/zxing-wasm/reader/zxing_reader.wasm", "application/wasm"),
-                       ("manifest.webmanifest", "application/manifest+json")]:  # fmt: skip
-        with urllib.request.urlopen(site.url + path) as response:  # noqa: S310
+    for path, kind in [
+        ("js/app.js", "text/javascript"),
+        ("vendor/zxing-wasm/reader/zxing_reader.wasm", "application/wasm"),
+        ("manifest.webmanifest", "application/manifest+json"),
+    ]:
+        with urllib.request.urlopen(site.url + path) as response:
             assert response.headers["Content-Type"].split(";")[0] == kind
 
 
@@ -157,7 +166,9 @@ def test_labels_and_names_for_screen_readers(page: Any) -> None:
 def test_without_a_service_worker_the_page_works_online_and_says_so(chromium: Any, site: Any) -> None:
     """As in WeChat on iOS (WKWebView, where navigator.serviceWorker does not exist): the page
     still verifies online and says it is not available offline."""
-    page = open_page(chromium, site.url, clock=pki.NOW, init_script="delete Navigator.prototype.serviceWorker")
+    page = open_page(
+        chromium, site.url, clock=pki.NOW, init_script="delete Navigator.prototype.serviceWorker"
+    )
     assert check_code(page, pki.code())["color"] == "green"
     page.wait_for_selector("#offline[data-offline=no]")
     assert "不支持离线使用" in page.inner_text("#offline")

@@ -4,7 +4,8 @@ Commands: ``keygen``, ``issue``, ``verify``, ``inspect``, ``render``, ``demo``,
 ``scan``, ``batch``, ``population``, and the groups ``trust`` (edit and sign a
 trust list, spec §15.2), ``status`` (the issuer's status lists: revoke,
 suspend, reinstate, publish, spec §15.3), ``directory`` (the root-signed
-enterprise directory, spec §15.4) and ``report`` (coverage and rankings).
+enterprise directory, spec §15.4), ``report`` (coverage and rankings) and
+``web`` (the household verifier page: build, serve).
 
 This package is the one place of anxinma that reads the clock, files and the
 environment; the library core gets time and keys passed in.  The exit status
@@ -51,6 +52,7 @@ from .scan import scan_command
 from .status import status_group
 from .trust import trust_group
 from .verify import verify_command
+from .web import web_group
 
 __all__ = ["EXIT_OK", "EXIT_RED", "EXIT_USAGE", "EXIT_YELLOW", "enterprises_from_tsv", "main"]
 
@@ -83,5 +85,6 @@ for _command in (
     report_group,
     population_command,
     scan_command,
+    web_group,
 ):
     main.add_command(_command)

@@ -9,14 +9,25 @@ docs/web.md describes the architecture, the browsers and the privacy of the page
 
 from __future__ import annotations
 
-from .build import SiteDocuments, build_site, demo_documents, site_files
+from .build import (
+    SiteDocuments,
+    build_site,
+    check_verifier_url,
+    demo_documents,
+    demo_policy,
+    link_svg,
+    site_files,
+)
 from .serve import CONTENT_SECURITY_POLICY, make_server
 
 __all__ = [
     "CONTENT_SECURITY_POLICY",
     "SiteDocuments",
     "build_site",
+    "check_verifier_url",
     "demo_documents",
+    "demo_policy",
+    "link_svg",
     "make_server",
     "site_files",
 ]

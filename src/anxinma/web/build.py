@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import re
 import shutil
 import tempfile
+import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -36,8 +38,19 @@ from ..errors import AnxinmaError, UsageError
 from ..keys import raw_public_key
 from ..status import StatusListToken
 from ..trust import TrustList
+from ..verify import DEFAULT_POLICY, Policy
 
-__all__ = ["MARKER", "SITE", "SiteDocuments", "build_site", "demo_documents", "site_files"]
+__all__ = [
+    "MARKER",
+    "SITE",
+    "SiteDocuments",
+    "build_site",
+    "check_verifier_url",
+    "demo_documents",
+    "demo_policy",
+    "link_svg",
+    "site_files",
+]
 
 #: The page's source folder inside the package.
 SITE = resources.files("anxinma.web") / "site"
@@ -57,24 +70,27 @@ class SiteDocuments:
     directory: bytes | None = None
     #: A demo build shows a banner saying its keys are public.
     demo: bool = False
-    #: Seconds after which a status list counts as stale, when not the spec's default (spec §10.6).
-    max_status_age: int | None = None
 
 
 def demo_documents() -> SiteDocuments:
-    """The bundled DEMO root key and documents; like ``anxinma demo``, the demo status list
-    (valid ten years) counts as fresh for its whole life, where a real one must be days old."""
+    """The bundled DEMO root key and documents."""
     from .. import _demo  # noqa: PLC0415 (demo data only when asked for)
 
-    lifetime = int((_demo.DOCUMENTS_EXPIRE_AT - _demo.DOCUMENTS_ISSUED_AT).total_seconds())
     return SiteDocuments(
         roots=(_demo.root_public_key(),),
         trust=_demo.trust_document(),
         statuses=(_demo.status_document(),),
         directory=_demo.directory_document(),
         demo=True,
-        max_status_age=lifetime,
     )
+
+
+def demo_policy() -> Policy:
+    """Like ``anxinma demo``: the demo status list (valid ten years) counts as fresh for its
+    whole life, where a field verifier wants one a few days old (spec §10.6)."""
+    from .. import _demo  # noqa: PLC0415 (demo data only when asked for)
+
+    return Policy(max_status_age=_demo.DOCUMENTS_EXPIRE_AT - _demo.DOCUMENTS_ISSUED_AT)
 
 
 def site_files() -> list[tuple[str, bytes]]:
@@ -122,13 +138,43 @@ def _check_documents(docs: SiteDocuments, now: dt.datetime) -> list[tuple[str, b
     return files
 
 
-def _config(docs: SiteDocuments, build: str, verifier_url: str | None) -> bytes:
+def check_verifier_url(url: str) -> None:
+    """The address of a verifier page, as printed on cards: ``https://`` (or ``http://`` for a
+    local look at 127.0.0.1/localhost), printable ASCII, no fragment or credentials, at most
+    200 characters; raise :class:`UsageError` naming what is wrong."""
+    parts = urllib.parse.urlsplit(url)
+    local = parts.hostname in ("127.0.0.1", "localhost")
+    if not url.isascii() or not url.isprintable() or " " in url or len(url) > 200:
+        raise UsageError("the verifier URL must be at most 200 printable ASCII characters without spaces")
+    if not (parts.scheme == "https" or (parts.scheme == "http" and local)) or not parts.hostname:
+        raise UsageError(
+            "the verifier URL must start with https:// (http:// only for 127.0.0.1 or localhost)"
+        )
+    if parts.fragment or parts.username or parts.password:
+        raise UsageError("the verifier URL must carry no #fragment and no user name or password")
+
+
+def link_svg(url: str) -> str:
+    """The QR code of the verifier page's address (byte mode, level M), as SVG."""
+    import segno  # noqa: PLC0415 (the verify path never loads segno)
+
+    out = io.StringIO()
+    segno.make_qr(url, error="m", boost_error=False).save(out, kind="svg", scale=4, border=4, xmldecl=True)
+    return out.getvalue()
+
+
+def _config(docs: SiteDocuments, build: str, verifier_url: str | None, policy: Policy) -> bytes:
     config: dict[str, object] = {
         "roots": [raw_public_key(r).hex() for r in docs.roots],
         "build": build,
         "verifierUrl": verifier_url,
         "demo": docs.demo,
-        "policy": {} if docs.max_status_age is None else {"maxStatusAge": docs.max_status_age},
+        "policy": {
+            "maxStatusAge": int(policy.max_status_age.total_seconds()),
+            "staleStatusColor": policy.stale_status_color.value,
+            "uncheckedStatusColor": policy.unchecked_status_color.value,
+            "unlistedEnterpriseColor": policy.unlisted_enterprise_color.value,
+        },
     }
     text = "// Written by `anxinma web build`: the root key(s) this page pins, in hex.\n"
     return (text + "export default " + json.dumps(config, indent=2) + ";\n").encode()
@@ -140,13 +186,19 @@ def build_site(
     *,
     now: dt.datetime,
     verifier_url: str | None = None,
+    policy: Policy = DEFAULT_POLICY,
 ) -> list[str]:
     """Write the page for ``docs`` into the folder ``out``; return the files written.
 
-    ``out`` must not exist, be empty, or be an earlier build (it then is replaced whole,
-    by renaming a complete new folder over it).  Raises :class:`UsageError` for a
-    document that does not load at ``now`` or an ``out`` that holds something else.
+    ``policy`` is the page's verdict policy (spec §10.6); ``verifier_url`` the address
+    the page will be published at (kept in ``config.js``, and drawn as the QR code
+    ``verifier-link.svg`` for printed cards).  ``out`` must not exist, be empty, or be
+    an earlier build (it then is replaced whole, by renaming a complete new folder over
+    it).  Raises :class:`UsageError` for a document that does not load at ``now``, an
+    unusable ``verifier_url`` or an ``out`` that holds something else.
     """
+    if verifier_url is not None:
+        check_verifier_url(verifier_url)
     if not docs.roots:
         raise UsageError("at least one root public key is needed")
     documents = _check_documents(docs, now)
@@ -156,9 +208,11 @@ def build_site(
     digest = hashlib.sha256()
     for path, data in page:
         digest.update(path.encode() + b"\0" + hashlib.sha256(data).digest())
-    digest.update(_config(docs, "", verifier_url))
+    digest.update(_config(docs, "", verifier_url, policy))
     build = digest.hexdigest()[:16]
-    files = [*page, ("config.js", _config(docs, build, verifier_url))]
+    files = [*page, ("config.js", _config(docs, build, verifier_url, policy))]
+    if verifier_url is not None:
+        files.append(("verifier-link.svg", link_svg(verifier_url).encode()))
     files += [(f"documents/{name}", data) for name, data in documents]
     index = {
         "trust": "trust.cwt",
@@ -166,7 +220,10 @@ def build_site(
         "directory": "directory.cwt" if docs.directory is not None else None,
     }
     files.append(("documents/index.json", (json.dumps(index, indent=2) + "\n").encode()))
-    assets = ["./", *sorted(p for p, _ in files if not p.startswith("vendor/") or p.endswith((".js", ".wasm")))]
+    assets = [
+        "./",
+        *sorted(p for p, _ in files if not p.startswith("vendor/") or p.endswith((".js", ".wasm"))),
+    ]
     sw = dict(site_files())["sw.js"].decode()
     manifest = json.dumps({"build": build, "assets": assets})
     files.append(("sw.js", _MANIFEST_RE.sub(lambda _: manifest, sw).encode()))
