@@ -158,9 +158,9 @@ def link_svg(url: str) -> str:
     """The QR code of the verifier page's address (byte mode, level M), as SVG."""
     import segno  # noqa: PLC0415 (the verify path never loads segno)
 
-    out = io.StringIO()
+    out = io.BytesIO()
     segno.make_qr(url, error="m", boost_error=False).save(out, kind="svg", scale=4, border=4, xmldecl=True)
-    return out.getvalue()
+    return out.getvalue().decode("utf-8")
 
 
 def _config(docs: SiteDocuments, build: str, verifier_url: str | None, policy: Policy) -> bytes:
@@ -226,7 +226,8 @@ def build_site(
     ]
     sw = dict(site_files())["sw.js"].decode()
     manifest = json.dumps({"build": build, "assets": assets})
-    files.append(("sw.js", _MANIFEST_RE.sub(lambda _: manifest, sw).encode()))
+    marked = f"/*BUILD-MANIFEST*/ {manifest} /*END-BUILD-MANIFEST*/"
+    files.append(("sw.js", _MANIFEST_RE.sub(lambda _: marked, sw).encode()))
     files.append((MARKER, b"anxinma web build\n"))
     _write_tree(out, files)
     return sorted(p for p, _ in files)
