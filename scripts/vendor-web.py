@@ -8,7 +8,7 @@ dependencies are copied into ``src/anxinma/web/site/vendor/`` at pinned versions
   where the browser has no ``BarcodeDetector``.  Files: ``dist/es/reader/index.js`` and
   the ``dist/es/share.js`` it imports (same relative layout), ``dist/reader/zxing_reader.wasm``.
 - ``@noble/ed25519`` (MIT): Ed25519 point arithmetic for browsers without Ed25519 in
-  WebCrypto (``index.js``, no imports).
+  WebCrypto (``index.js``, no imports; ``index.d.ts`` for scripts/check-web-types.sh).
 
 ``npm pack`` fetches each package's tarball (the registry's ordinary client; nothing is
 installed, no scripts run); the script checks the tarball against the integrity npm
@@ -57,7 +57,11 @@ PINNED: dict[str, tuple[str, str, dict[str, str]]] = {
     "@noble/ed25519": (
         "3.2.0",
         "MIT",
-        {"index.js": "noble-ed25519/index.js", "LICENSE": "noble-ed25519/LICENSE"},
+        {
+            "index.js": "noble-ed25519/index.js",
+            "index.d.ts": "noble-ed25519/index.d.ts",  # for the type check only (never fetched)
+            "LICENSE": "noble-ed25519/LICENSE",
+        },
     ),
 }
 

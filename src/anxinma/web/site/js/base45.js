@@ -25,7 +25,7 @@ for (let i = 0; i < ALPHABET.length; i++) DIGITS[ALPHABET.charCodeAt(i)] = i;
  */
 export function decode(text) {
   const chars = Array.from(text); // code points
-  const nonAscii = chars.findIndex((c) => c.codePointAt(0) > 0x7f);
+  const nonAscii = chars.findIndex((c) => (c.codePointAt(0) ?? 0) > 0x7f);
   if (nonAscii >= 0) throw new Base45Error(nonAscii, `${JSON.stringify(chars[nonAscii])} is not in the base45 alphabet`);
   const digits = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) {

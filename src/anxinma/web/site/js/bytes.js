@@ -47,14 +47,21 @@ export function compare(a, b) {
   return a.length - b.length;
 }
 
+/**
+ * The same bytes, typed as WebCrypto and Blob take them (TypeScript 5.7 and later tell a
+ * view of an ArrayBuffer from one of a SharedArrayBuffer; ours are always the former).
+ * @param {Uint8Array} data @returns {Uint8Array<ArrayBuffer>}
+ */
+export const view = (data) => /** @type {Uint8Array<ArrayBuffer>} */ (data);
+
 /** SHA-256 through WebCrypto. @param {Uint8Array} data @returns {Promise<Uint8Array>} */
 export async function sha256(data) {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', view(data)));
 }
 
 /** SHA-512 through WebCrypto. @param {Uint8Array} data @returns {Promise<Uint8Array>} */
 export async function sha512(data) {
-  return new Uint8Array(await crypto.subtle.digest('SHA-512', data));
+  return new Uint8Array(await crypto.subtle.digest('SHA-512', view(data)));
 }
 
 const UTF8 = new TextEncoder();

@@ -38,7 +38,10 @@ const FIELD = new Map([
   [-10, 'insurance_valid_until'], [-11, 'training_hours'], [-12, 'credit_score'], [-13, 'rating'], [-14, 'status'],
 ]);
 
-/** The service vocabulary in bit order (spec §4.3), with the Chinese names screens show. */
+/**
+ * The service vocabulary in bit order (spec §4.3), with the Chinese names screens show.
+ * @type {ReadonlyArray<readonly [string, string]>}
+ */
 export const SERVICES = Object.freeze([
   ['housekeeping', '家务服务'],
   ['infant_care', '育婴服务'],

@@ -95,7 +95,7 @@ function checkProtected(protectedBytes, typ) {
 /**
  * A credential carries no typ at all (label 16 present, even null, is malformed:
  * DECISIONS item 9); a document carries exactly the type expected, else wrong_type.
- * @param {Map<cbor.CborKey, cbor.CborValue>} header @param {string | null} typ
+ * @param {Map<cbor.CborKey, unknown>} header @param {string | null} typ
  */
 function checkType(header, typ) {
   const present = header.has(HEADER_TYP);

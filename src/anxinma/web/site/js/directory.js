@@ -56,7 +56,7 @@ export async function loadDirectory(data, roots, { now, leeway = 300, minSequenc
   return directory;
 }
 
-/** @param {Map<cbor.CborKey, cbor.CborValue>} claims @returns {Directory} */
+/** @param {Map<cbor.CborKey, unknown>} claims @returns {Directory} */
 function decode(claims) {
   const labels = [...claims.keys()];
   if (labels.length !== 4 || ![4, 6, -1, -2].every((l) => claims.has(l))) {
@@ -76,7 +76,7 @@ function decode(claims) {
   return { sequence, issuedAt, expiresAt, enterprises };
 }
 
-/** @param {cbor.CborValue} entry @param {number} n @returns {Enterprise} */
+/** @param {unknown} entry @param {number} n @returns {Enterprise} */
 function decodeEntry(entry, n) {
   if (!cbor.isMap(entry) || ![...entry.keys()].every((k) => [1, 2, 3, 4].includes(/** @type {number} */ (k)))) {
     throw malformed(`directory: enterprises[${n}] must be a map with labels 1..4`);

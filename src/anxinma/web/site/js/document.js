@@ -24,7 +24,7 @@ export const DEFAULT_LEEWAY = 300;
 /**
  * @typedef {object} Opened
  * @property {import('./cose.js').Sign1} message
- * @property {Map<cbor.CborKey, cbor.CborValue>} claims
+ * @property {Map<cbor.CborKey, unknown>} claims
  * @property {Uint8Array} kid
  */
 
@@ -67,7 +67,7 @@ export async function checkSignature(opened, publicKey) {
 
 /**
  * A NumericDate claim (RFC 8392 §2) as seconds: an unsigned integer below 2^32.
- * @param {Map<cbor.CborKey, cbor.CborValue>} claims @param {number} label @param {string} name
+ * @param {Map<cbor.CborKey, unknown>} claims @param {number} label @param {string} name
  * @param {boolean} [required]
  * @returns {number | null}
  */
@@ -82,7 +82,7 @@ export function moment(claims, label, name, required = true) {
 
 /**
  * `iat` and `exp` of a document; `exp` must be later than `iat` (spec §15.1).
- * @param {Map<cbor.CborKey, cbor.CborValue>} claims @param {number} iat @param {number} exp
+ * @param {Map<cbor.CborKey, unknown>} claims @param {number} iat @param {number} exp
  * @returns {[number, number]}
  */
 export function lifetime(claims, iat, exp) {

@@ -17,7 +17,7 @@
  * non-canonical encoding or a point of small order is refused wherever a key enters trust.
  * @module ed25519
  */
-import { equal, fromHex, sha512 } from './bytes.js';
+import { equal, fromHex, sha512, view } from './bytes.js';
 
 const P = 2n ** 255n - 19n;
 /** The order of the base point (RFC 8032 §5.1). */
@@ -61,8 +61,8 @@ export function hasWebCryptoEd25519() {
   if (webCryptoWorks === null) {
     webCryptoWorks = (async () => {
       try {
-        const key = await crypto.subtle.importKey('raw', TEST_KEY, { name: 'Ed25519' }, false, ['verify']);
-        return await crypto.subtle.verify({ name: 'Ed25519' }, key, TEST_SIGNATURE, new Uint8Array(0));
+        const key = await crypto.subtle.importKey('raw', view(TEST_KEY), { name: 'Ed25519' }, false, ['verify']);
+        return await crypto.subtle.verify({ name: 'Ed25519' }, key, view(TEST_SIGNATURE), new Uint8Array(0));
       } catch {
         return false;
       }
@@ -79,7 +79,7 @@ function webCryptoKey(raw) {
   const id = Array.from(raw, (b) => b.toString(16).padStart(2, '0')).join('');
   let key = imported.get(id);
   if (key === undefined) {
-    key = crypto.subtle.importKey('raw', raw, { name: 'Ed25519' }, false, ['verify']).catch(() => null);
+    key = crypto.subtle.importKey('raw', view(raw), { name: 'Ed25519' }, false, ['verify']).catch(() => null);
     imported.set(id, key);
   }
   return key;
@@ -128,7 +128,7 @@ export async function verify(publicKey, signature, message) {
     const key = await webCryptoKey(publicKey);
     if (key === null) return false;
     try {
-      return await crypto.subtle.verify({ name: 'Ed25519' }, key, signature, message);
+      return await crypto.subtle.verify({ name: 'Ed25519' }, key, view(signature), view(message));
     } catch {
       return false;
     }

@@ -9,7 +9,7 @@
  * @module status
  */
 import * as cbor from './cbor.js';
-import { toHex } from './bytes.js';
+import { toHex, view } from './bytes.js';
 import { DocumentError } from './errors.js';
 import { DocumentType, checkClock, checkNotOlder, checkSignature, checkWindow, lifetime, malformed, openDocument } from './document.js';
 import { lookup, withinWindow } from './trust.js';
@@ -52,7 +52,7 @@ export function canDecompress() {
  */
 export async function inflate(data, limit) {
   if (!canDecompress()) throw malformed('status list: this browser cannot decompress (no DecompressionStream)');
-  const stream = new Blob([data]).stream().pipeThrough(new DecompressionStream('deflate'));
+  const stream = new Blob([view(data)]).stream().pipeThrough(new DecompressionStream('deflate'));
   const reader = stream.getReader();
   /** @type {Uint8Array[]} */
   const chunks = [];
@@ -114,7 +114,7 @@ export async function loadStatusList(data, trust, { now, leeway = 300, statusIat
   return token;
 }
 
-/** @param {Map<cbor.CborKey, cbor.CborValue>} claims @param {Uint8Array} kid @returns {Promise<StatusListToken>} */
+/** @param {Map<cbor.CborKey, unknown>} claims @param {Uint8Array} kid @returns {Promise<StatusListToken>} */
 async function decode(claims, kid) {
   for (const key of claims.keys()) {
     if (![2, 4, 6, 65533, 65534].includes(/** @type {number} */ (key))) throw malformed(`status list: unknown claim ${String(key)}`);

@@ -122,20 +122,20 @@ export async function loadTrustList(data, roots, { now, minSequence = null, leew
 }
 
 /**
- * @param {Map<cbor.CborKey, cbor.CborValue>} entry @param {Iterable<number>} labels @param {string} where
+ * @param {Map<cbor.CborKey, unknown>} entry @param {Iterable<number>} labels @param {string} where
  */
 function only(entry, labels, where) {
   const allowed = new Set(labels);
   for (const key of entry.keys()) if (!allowed.has(/** @type {number} */ (key))) throw malformed(`${where}: unknown label ${String(key)}`);
 }
 
-/** @param {unknown} value @param {string} where @returns {Map<cbor.CborKey, cbor.CborValue>} */
+/** @param {unknown} value @param {string} where @returns {Map<cbor.CborKey, unknown>} */
 function asMap(value, where) {
   if (!cbor.isMap(value)) throw malformed(`${where} must be a map`);
   return value;
 }
 
-/** @param {Map<cbor.CborKey, cbor.CborValue>} claims @param {Set<string>} rootKids @returns {Promise<Trust>} */
+/** @param {Map<cbor.CborKey, unknown>} claims @param {Set<string>} rootKids @returns {Promise<Trust>} */
 async function decode(claims, rootKids) {
   only(claims, [4, 6, -1, -2], 'trust list');
   const [issuedAt, expiresAt] = lifetime(claims, 6, 4);
@@ -158,7 +158,7 @@ async function decode(claims, rootKids) {
   return { kind: 'trust_list', sequence, issuedAt, expiresAt, issuers: decoded, rootKids, index };
 }
 
-/** @param {cbor.CborValue} value @param {string} where @returns {Promise<Issuer>} */
+/** @param {unknown} value @param {string} where @returns {Promise<Issuer>} */
 async function decodeIssuer(value, where) {
   const entry = asMap(value, where);
   only(entry, [1, 2, 3, 4], where);
@@ -181,7 +181,7 @@ async function decodeIssuer(value, where) {
   return { id, name, regions: /** @type {string[]} */ (regions), keys: decodedKeys };
 }
 
-/** @param {cbor.CborValue} value @param {string} where @returns {Promise<IssuerKey>} */
+/** @param {unknown} value @param {string} where @returns {Promise<IssuerKey>} */
 async function decodeKey(value, where) {
   const entry = asMap(value, where);
   only(entry, [1, 2, 3, 4, 5], where);
