@@ -30,6 +30,20 @@ CHROMIUM = Path(os.environ.get("ANXINMA_CHROMIUM", "/usr/lib/chromium/chromium")
 REQUIRED = os.environ.get("ANXINMA_REQUIRE_BROWSER") == "1"
 HARNESS = (HERE / "harness.js").read_text("utf-8")
 _skipped: list[str] = []
+#: An init script that takes Ed25519 away from WebCrypto, as in browsers before Chrome 137,
+#: Safari 17, Firefox 129: importKey refuses the algorithm with NotSupportedError.
+NO_ED25519_SCRIPT = """
+(() => {
+  const importKey = SubtleCrypto.prototype.importKey;
+  SubtleCrypto.prototype.importKey = function (format, data, algorithm, ...rest) {
+    const name = typeof algorithm === 'string' ? algorithm : algorithm && algorithm.name;
+    if (String(name).toLowerCase() === 'ed25519') {
+      return Promise.reject(new DOMException('Unrecognized algorithm name', 'NotSupportedError'));
+    }
+    return importKey.call(this, format, data, algorithm, ...rest);
+  };
+})();
+"""
 
 
 def browser_problem() -> str | None:

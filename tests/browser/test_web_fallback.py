@@ -22,26 +22,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from anxinma.keys import raw_public_key
 
-from .conftest import check_code, harness, open_page
+from .conftest import NO_ED25519_SCRIPT, check_code, harness, open_page
 from .test_web_vectors import VERIFY_IDS, agree, expected_of, verify_input
-
-NO_ED25519 = """
-(() => {
-  const importKey = SubtleCrypto.prototype.importKey;
-  SubtleCrypto.prototype.importKey = function (format, data, algorithm, ...rest) {
-    const name = typeof algorithm === 'string' ? algorithm : algorithm && algorithm.name;
-    if (String(name).toLowerCase() === 'ed25519') {
-      return Promise.reject(new DOMException('Unrecognized algorithm name', 'NotSupportedError'));
-    }
-    return importKey.call(this, format, data, algorithm, ...rest);
-  };
-})();
-"""
 
 
 @pytest.fixture(scope="module")
 def page(chromium: Any, demo_site: Any) -> Any:
-    page = open_page(chromium, demo_site.url, init_script=NO_ED25519)
+    page = open_page(chromium, demo_site.url, init_script=NO_ED25519_SCRIPT)
     yield page
     page.context.close()
 

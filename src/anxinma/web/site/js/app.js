@@ -93,6 +93,7 @@ function renderData() {
 
 function setReady() {
   const ready = held.trust !== null;
+  if (ready && document.body.dataset.ready !== 'true') performance.mark('anxinma-ready');
   document.body.dataset.ready = String(ready);
   for (const id of ['scan', 'check', 'photo']) $(id).disabled = !ready;
   if (!ready) say(i18n.t().noTrust, true);

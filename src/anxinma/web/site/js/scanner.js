@@ -38,7 +38,7 @@ async function nativeDecoder() {
 /** @returns {Promise<Decoder>} */
 async function zxingDecoder() {
   const zxing = await import(ZXING_URL);
-  zxing.prepareZXingModule({
+  await zxing.prepareZXingModule({
     overrides: { locateFile: (/** @type {string} */ path, /** @type {string} */ prefix) => (path.endsWith('.wasm') ? WASM_URL : prefix + path) },
     fireImmediately: true,
   });
@@ -49,7 +49,11 @@ async function zxingDecoder() {
 
 /** The decoder, prepared once (the wasm compiles on first use). @returns {Promise<Decoder>} */
 export function getDecoder() {
-  decoder ??= (async () => (await nativeDecoder()) ?? zxingDecoder())();
+  decoder ??= (async () => {
+    const ready = (await nativeDecoder()) ?? (await zxingDecoder());
+    performance.mark('anxinma-decoder-ready');
+    return ready;
+  })();
   return decoder;
 }
 
