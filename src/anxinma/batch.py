@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import importlib.util
@@ -57,7 +58,7 @@ from .card import Photo, card_png, card_svg, qr_png, qr_svg, qr_symbol
 from .errors import AnxinmaError, RecordError, UsageError
 from .issue import Issuer, credential_for
 from .issuerdb import BatchItem, Issuance, IssuerDB, Refusal
-from .model import CST, Service, StatusRef
+from .model import CST, Rating, Service, StatusRef
 from .record import FIELDS, REQUIRED, parse_worker
 from .transport import to_text
 from .verify import decode_unverified
@@ -127,6 +128,9 @@ class BatchOptions:
     enterprises: Mapping[str, str] = field(default_factory=dict)  # USCC -> name, for cards
     chunk: int = DEFAULT_CHUNK
     specimen: bool = False
+    #: card number -> the rating summary of its recorded evaluations (spec/visit-v1.md §7.3);
+    #: a card found here gets that rating instead of the row's.
+    ratings: Mapping[str, Rating] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,6 +338,9 @@ def _sign_row(row: _Row, ref: StatusRef, photo: str | None) -> _Signed:
     try:
         record = _csv_record(row.cells) if isinstance(row.cells, Mapping) else _strict_json(row.cells)
         worker = parse_worker(record)
+        rating = _STATE["ratings"].get(worker.card_no)
+        if rating is not None:
+            worker = dataclasses.replace(worker, rating=rating)
         if photo is not None:
             _load_photo(photo)
         issuer: Issuer = _STATE["issuer"]
@@ -577,7 +584,8 @@ def run_batch(
     work = [(r, allocator.take(), photos.get(r.number)) for r in todo]
     config = {"key": key.private_bytes_raw(), "id_key": db.id_key, "now": now, "out": options.out,
               "valid_days": options.valid_days, "enterprises": dict(options.enterprises),
-              "specimen": options.specimen, "parent": os.getpid(), "batch_id": batch_id}  # fmt: skip
+              "specimen": options.specimen, "parent": os.getpid(), "batch_id": batch_id,
+              "ratings": dict(options.ratings)}  # fmt: skip
     try:
         _schedule(run, jobs, work, config)
     finally:

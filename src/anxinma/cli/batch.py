@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import datetime as dt
 import fcntl
 import io
@@ -132,8 +133,10 @@ def batch_command(
     manifest OUT/manifest.jsonl (one line per credential, with its code) and
     OUT/errors.csv (row, field, reason of each bad row). Bad rows never stop
     the batch. Killed or interrupted, the same command resumes it; run again
-    when finished, it issues nothing. Exit status: 0 every row issued, 1 some
-    rows bad (the others issued), 2 nothing done (usage error).
+    when finished, it issues nothing. A card that households have evaluated
+    ('anxinma serve') gets the summary of its counted evaluations as its rating
+    (spec/visit-v1.md §7.3), whatever the row says. Exit status: 0 every row
+    issued, 1 some rows bad (the others issued), 2 nothing done (usage error).
     """
     moment = now or clock()
     data = read_bytes(workers, limit=MAX_INPUT_BYTES, what="worker file")
@@ -144,6 +147,7 @@ def batch_command(
                            list_id=list_id, valid_days=valid_days, replace=replace, enterprises=names,
                            chunk=chunk_size, specimen=specimen)  # fmt: skip
     with _batch_lock(db_path), open_db(db_path) as db:
+        options = dataclasses.replace(options, ratings=db.ratings_by_card())
         progress = _ProgressLine(workers)
         try:
             result = run_batch(data, source=workers, key=key, db=db, options=options, now=moment,
