@@ -78,7 +78,8 @@ def codes() -> list[tuple[str, str]]:
 
 def main() -> int:
     print(
-        f"card QR box {BOX_MM:.1f} mm: the code alone prints at {MODULE_MM:.3f} mm a module (version <= {MAX_VERSION});"
+        f"card QR box {BOX_MM:.1f} mm: the code alone prints at {MODULE_MM:.3f} mm a module "
+        f"(version <= {MAX_VERSION});"
     )
     print("a link version above that must shrink its modules to fit the box (in brackets)")
     print("| code | chars | alone | link | chars | mixed (zxing-cpp) | byte only (segno) |")
