@@ -252,6 +252,7 @@ async function toggleScan() {
   say(s.cameraStarting);
   camera = new Camera($('video'));
   $('camera').hidden = false;
+  $('camera').scrollIntoView({ block: 'start' });
   $('scan').dataset.running = 'true';
   $('scan').textContent = s.stopScan;
   try {
@@ -347,12 +348,6 @@ async function main() {
   $('check').addEventListener('click', () => check($('code').value));
   $('scan').addEventListener('click', () => toggleScan());
   $('photo').addEventListener('change', () => readPhoto());
-  $('again').addEventListener('click', () => {
-    $('verdict').hidden = true;
-    $('id-number').value = '';
-    last = null;
-    toggleScan();
-  });
   $('id-number').addEventListener('change', () => last !== null && check(last.text));
   $('id-number').addEventListener('keydown', (/** @type {KeyboardEvent} */ e) => {
     if (e.key === 'Enter' && last !== null) check(last.text);
