@@ -19,7 +19,8 @@ CHECK = [(0.35, 0.52), (0.46, 0.63), (0.67, 0.40)]
 SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">
 <rect width="100" height="100" rx="20" fill="#0b5394"/>
 <path d="M50 16 80 27 77 58 50 86 23 58 20 27Z" fill="#fff"/>
-<path d="M35 52 46 63 67 40" fill="none" stroke="#0b5394" stroke-width="8" stroke-linecap="round" stroke-linejoin="round"/>
+<path d="M35 52 46 63 67 40" fill="none" stroke="#0b5394" stroke-width="8"
+ stroke-linecap="round" stroke-linejoin="round"/>
 </svg>
 """
 

@@ -19,9 +19,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from anxinma.web import build_site  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
 from tests.browser import pki  # noqa: E402
 from tests.browser.conftest import Site  # noqa: E402
+
+from anxinma.web import build_site  # noqa: E402
 
 CHROMIUM = os.environ.get("ANXINMA_CHROMIUM", "/usr/lib/chromium/chromium")
 SHOTS = {
@@ -32,8 +34,6 @@ SHOTS = {
 
 
 def main() -> int:
-    from playwright.sync_api import sync_playwright
-
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as driver:
         build_site(
             Path(tmp) / "site", pki.documents(), now=pki.NOW, verifier_url="https://verify.example.cn/"
