@@ -183,3 +183,16 @@ def test_a_refused_camera_falls_back_to_photo_and_paste(chromium: Any, site: Any
     assert page.is_enabled("#photo") and page.is_enabled("#check")
     assert check_code(page, pki.code())["color"] == "green"
     page.context.close()
+
+
+def test_without_decompression_streams_revocation_is_not_checked_and_the_page_says_so(
+    chromium: Any, site: Any
+) -> None:
+    """Safari before 16.4 has no DecompressionStream: status lists cannot be read, so a code
+    with a status entry is yellow status_not_checked (never green), and the page says why."""
+    page = open_page(chromium, site.url, clock=pki.NOW, init_script="delete globalThis.DecompressionStream")
+    got = check_code(page, pki.code(index=pki.REVOKED_INDEX))
+    assert got == {"color": "yellow", "reasons": "status_not_checked", "idMatch": None}
+    assert "无法读取撤销名单" in page.inner_text("#data-ages")
+    assert page.is_hidden("#unsupported")
+    page.context.close()

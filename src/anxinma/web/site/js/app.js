@@ -71,6 +71,7 @@ function renderData() {
     const newest = Math.max(...held.statuses.map((t) => t.issuedAt));
     lines.push(s.statusAge(held.statuses.length, i18n.ago(at - newest)));
   } else lines.push(s.statusAgeNone);
+  if (!canDecompress()) lines.push(s.noDecompress);
   lines.push(held.directory === null ? s.directoryNone : s.directoryAge(held.directory.sequence, i18n.ago(at - held.directory.issuedAt)));
   if (!held.store.persistent) lines.push(s.storageNo);
   lines.push(navigator.onLine ? s.online : s.offline);
@@ -324,6 +325,7 @@ async function registerServiceWorker() {
 }
 
 async function main() {
+  $('unsupported').hidden = true; // shown until a browser that runs these modules gets here
   i18n.setLang(localStorage.getItem('anxinma-lang') === 'en' ? 'en' : 'zh-CN');
   applyLanguage();
   $('demo').hidden = !config.demo;

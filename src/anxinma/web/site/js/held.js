@@ -14,7 +14,7 @@
  */
 import { DocumentError } from './errors.js';
 import { loadTrustList } from './trust.js';
-import { loadStatusList, MAX_TOKEN_BYTES } from './status.js';
+import { canDecompress, loadStatusList, MAX_TOKEN_BYTES } from './status.js';
 import { loadDirectory, MAX_DIRECTORY_BYTES } from './directory.js';
 import { EMPTY_STATE, rememberDirectory, rememberStatus, rememberTrust } from './state.js';
 
@@ -187,7 +187,7 @@ export class Held {
     /** @type {Map<string, {doc: StoredDocument, token: import('./status.js').StatusListToken}[]>} */
     const lists = new Map();
     for (const c of candidates.filter((x) => x.doc.kind === 'status_list')) {
-      if (trust === null) break;
+      if (trust === null || !canDecompress()) break; // without DecompressionStream: not held (the page says so)
       try {
         const token = await loadStatusList(c.doc.bytes, trust.trust, { now, statusIat: state.status_lists });
         const same = lists.get(token.uri) ?? [];
