@@ -9,11 +9,9 @@ library modules it drives do not.
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
 import datetime as dt
 import fcntl
-import io
 import os
 import sys
 import time
@@ -34,6 +32,7 @@ from ..batch import (
 )
 from ..errors import UsageError
 from ..issue import DEFAULT_VALID_DAYS, MAX_VALID_DAYS
+from ..safetext import csv_text
 from .common import EXIT_OK, EXIT_RED, NOW_HELP, CliError, clock, parse_time, say
 from .documents import DIRECTORY_OPTION, ROOT_OPTION, optional_directory
 from .files import open_db, read_bytes, read_private_key, replace_file
@@ -214,12 +213,9 @@ def population_command(
         rows = list(synthetic_population(tsv, count=count, seed=seed, as_of=day, bad_rate=bad_rate))
     except (UsageError, KeyError, ValueError) as exc:
         raise CliError(tsv_path, f"not an enterprise table ({exc})") from None
-    buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=POPULATION_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    table = csv_text(POPULATION_COLUMNS, ([row.get(c, "") for c in POPULATION_COLUMNS] for row in rows))
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    replace_file(out_path, buffer.getvalue().encode("utf-8"))
+    replace_file(out_path, table.encode("utf-8"))
     say(
         f"wrote {len(rows):,} SYNTHETIC worker rows (seed {seed}, as of {day}) to {os.fspath(out_path)}",
         err=True,
