@@ -6,8 +6,10 @@ Where either is missing these tests SKIP with a loud reason, so that the README'
 line passes on a fresh machine; with ``ANXINMA_REQUIRE_BROWSER=1`` (set by ``.ci/run``,
 which installs Chromium first) they FAIL instead, so CI can never pass without them.
 
-One browser serves the whole session (tests take fresh contexts: no shared storage);
-the camera tests launch their own, because a fake camera's video is a launch flag.
+One browser serves all these tests (tests take fresh contexts: no shared storage); the
+camera tests launch their own, because a fake camera's video is a launch flag.  The
+driver lives for this package only: Playwright's sync API runs an event loop in the main
+thread, which later tests that call asyncio.run() must not find.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 LAUNCH_ARGS = ["--disable-gpu", "--no-first-run", "--disable-dev-shm-usage"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def driver() -> Iterator[Any]:
     require_browser()
     from playwright.sync_api import sync_playwright
@@ -95,7 +97,7 @@ def launch(driver: Any, *args: str) -> Any:
     return driver.chromium.launch(executable_path=str(CHROMIUM), args=[*LAUNCH_ARGS, *args])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium(driver: Any) -> Iterator[Any]:
     browser = launch(driver)
     yield browser
@@ -156,7 +158,7 @@ def pki_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     site.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     path = tmp_path_factory.mktemp("demo") / "site"
     build_site(path, demo_documents(), now=dt.datetime.now(dt.UTC), policy=demo_policy())
