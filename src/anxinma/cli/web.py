@@ -117,6 +117,12 @@ def web_build_command(
 
     Every document is loaded against the root key(s) at the current time (or --now) first,
     as the page will load it; one that fails stops the build (exit 2, naming the file).
+
+    \b
+    Examples:
+      anxinma web build --demo --out site/
+      anxinma web build --root root.pub.pem --trust trust.cwt --status nb-0.cwt \\
+          --directory directory.cwt --verifier-url https://verify.example.cn/ --out site/
     """
     moment = now or clock()
     if demo:
@@ -196,6 +202,10 @@ def web_serve_command(site: Path, port: int) -> None:
 
     Only this machine can reach it.  Camera scanning and offline use need a secure context:
     127.0.0.1 is one; a phone needs the page published over https.
+
+    \b
+    Example:
+      anxinma web serve site/ --port 8000
     """
     if not (site / MARKER).is_file():
         hint = "make one with: anxinma web build --demo --out SITE/"
