@@ -196,3 +196,13 @@ def test_without_decompression_streams_revocation_is_not_checked_and_the_page_sa
     assert "无法读取撤销名单" in page.inner_text("#data-ages")
     assert page.is_hidden("#unsupported")
     page.context.close()
+
+
+def test_a_clock_outside_the_format_s_range_gives_no_verdict(chromium: Any, site: Any) -> None:
+    ctx = chromium.new_context(viewport={"width": 360, "height": 640})
+    page = ctx.new_page()
+    page.clock.install(time=pki.dt.datetime(2107, 1, 1, tzinfo=pki.dt.UTC))
+    page.goto(site.url)
+    page.wait_for_function("() => document.querySelector('#message').textContent.includes('本机时间不正确')")
+    assert page.get_attribute("body", "data-ready") == "false" and page.is_disabled("#check")
+    ctx.close()

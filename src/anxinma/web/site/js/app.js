@@ -334,6 +334,12 @@ async function main() {
     return;
   }
   say(i18n.t().loading);
+  try {
+    checkNow(now());
+  } catch {
+    say(i18n.t().clockBad, true); // a clock outside the format's range: nothing can be judged
+    return;
+  }
   held = new Held({ roots: config.roots.map(fromHex), store: await openStore() });
   await held.start(now());
   const first = held.trust === null ? refresh() : null;
