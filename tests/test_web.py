@@ -285,3 +285,56 @@ def test_cli_web_serve_serves_with_the_security_headers(tmp_path: Path) -> None:
             assert refused.value.code == 404
         finally:
             process.terminate()
+
+
+# -- the printed card's link code (issue 11) ----------------------------------------------
+
+
+def test_a_card_carries_the_verifier_page_s_address_as_a_small_second_code() -> None:
+    from anxinma import decode_unverified, issue, parse_worker
+    from anxinma.card import _path, card_svg, link_symbol
+
+    text = issue(parse_worker(_demo.reference_record()), _demo.private_key(), now=NOW)
+    cred = decode_unverified(text).credential
+    assert cred is not None
+    link = link_symbol("https://verify.nb.gov.cn/")
+    assert link.version == 2 and link.error == "M"
+    plain = card_svg(cred, text, enterprise="宁波市海曙大众社区服务有限公司")
+    linked = card_svg(cred, text, enterprise="宁波市海曙大众社区服务有限公司", link=link)
+    assert _path(link, 2) in linked and _path(link, 2) not in plain
+    assert "核验网页" in linked and "核验网页" not in plain
+    assert linked.count('<path stroke="#000"') == 2  # the worker's code and the link
+
+
+def test_batch_prints_the_link_on_cards(tmp_path: Path) -> None:
+    keys = ROOT / "keys"
+    workers = tmp_path / "w.csv"
+    assert (
+        run(
+            "population",
+            "--out",
+            str(workers),
+            "--count",
+            "2",
+            "--bad-rate",
+            "0",
+            "--enterprises",
+            str(ROOT / "examples" / "enterprises.tsv"),
+        ).exit_code
+        == 0
+    )
+    assert run("status", "new", "--db", str(tmp_path / "i.db")).exit_code == 0
+    key = tmp_path / "k.pem"
+    key.write_bytes((keys / "demo-issuer.key.pem").read_bytes())
+    key.chmod(0o600)
+    base = ["batch", str(workers), "--key", str(key), "--db", str(tmp_path / "i.db"), "--jobs", "1"]
+    refused = run(*base, "--out", str(tmp_path / "a"), "--verifier-url", "https://verify.nb.gov.cn/")
+    assert refused.exit_code == 2 and "--verifier-url: is printed on cards" in refused.output
+    refused = run(
+        *base, "--out", str(tmp_path / "a"), "--cards", "--verifier-url", "http://verify.nb.gov.cn/"
+    )
+    assert refused.exit_code == 2 and "https://" in refused.output
+    done = run(*base, "--out", str(tmp_path / "b"), "--cards", "--verifier-url", "https://verify.nb.gov.cn/")
+    assert done.exit_code == 0, done.output
+    cards = sorted((tmp_path / "b" / "cards").glob("*.svg"))
+    assert len(cards) == 2 and all("核验网页" in c.read_text() for c in cards)

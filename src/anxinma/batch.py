@@ -54,7 +54,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from . import gbcodes
 from ._files import replace_atomically
-from .card import Photo, card_png, card_svg, qr_png, qr_svg, qr_symbol
+from .card import Photo, card_png, card_svg, link_symbol, qr_png, qr_svg, qr_symbol
 from .errors import AnxinmaError, RecordError, UsageError
 from .issue import Issuer, credential_for
 from .issuerdb import BatchItem, Issuance, IssuerDB, Refusal
@@ -132,6 +132,8 @@ class BatchOptions:
     #: card number -> the rating summary of its recorded evaluations (spec/visit-v1.md §7.3);
     #: a card found here gets that rating instead of the row's.
     ratings: Mapping[str, Rating] = field(default_factory=dict)
+    #: The verifier page's address: cards carry it as a small second QR code (issue 11).
+    verifier_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +313,8 @@ def _init_worker(config: dict[str, Any]) -> None:
     and a watchdog that ends this process when the batch process is gone (killed)."""
     _STATE.update(config)
     _STATE["issuer"] = Issuer(Ed25519PrivateKey.from_private_bytes(config["key"]))
+    url = config.get("verifier_url")
+    _STATE["link"] = None if url is None else link_symbol(url)
     threading.Thread(target=_watch, args=(config["parent"],), daemon=True).start()
 
 
@@ -417,8 +421,9 @@ def _render(job: _Job) -> tuple[str, int, str | None]:
         assert cred is not None  # we signed it
         enterprise = _STATE["enterprises"].get(cred.enterprise_uscc)
         svg = card_svg(
-            cred, text, enterprise=enterprise, photo=photo, specimen=_STATE["specimen"], symbol=symbol
-        )
+            cred, text, enterprise=enterprise, photo=photo, specimen=_STATE["specimen"], symbol=symbol,
+            link=_STATE.get("link"),
+        )  # fmt: skip
         if job.files & Files.CARD_SVG:
             _atomic_write(out / "cards" / f"{job.card_no}.svg", svg.encode())
         if job.files & Files.CARD_PNG:
@@ -587,7 +592,7 @@ def run_batch(
     config = {"key": key.private_bytes_raw(), "id_key": db.id_key, "now": now, "out": options.out,
               "valid_days": options.valid_days, "enterprises": dict(options.enterprises),
               "specimen": options.specimen, "parent": os.getpid(), "batch_id": batch_id,
-              "ratings": dict(options.ratings)}  # fmt: skip
+              "ratings": dict(options.ratings), "verifier_url": options.verifier_url}  # fmt: skip
     try:
         _schedule(run, jobs, work, config)
     finally:

@@ -43,6 +43,7 @@ __all__ = [
     "QrSymbol",
     "card_png",
     "card_svg",
+    "link_symbol",
     "qr_png",
     "qr_svg",
     "qr_symbol",
@@ -629,6 +630,42 @@ def _day(moment: dt.datetime) -> str:
     return moment.astimezone(CST).date().isoformat()
 
 
+#: The small link code of a card (the verifier page's address): its quiet zone in modules,
+#: the largest module and the height it may take (between the code's box and the footer).
+_LINK_QUIET = 2
+_LINK_MODULE_MM = 0.33
+_LINK_MAX_MM = 9.4
+_LINK_LABEL = ("核验网页", "VERIFIER PAGE")
+
+
+def link_symbol(url: str) -> QrSymbol:
+    """The QR symbol of the verifier page's address for the small link code of a card (issue 11):
+    segno in byte mode, level M (an address has lower-case letters: not alphanumeric)."""
+    import segno  # noqa: PLC0415  (cards only)
+
+    qr = segno.make_qr(url, error="m", boost_error=False)
+    rows = tuple(sum(1 << c for c, dark in enumerate(row) if dark) for row in qr.matrix)
+    return QrSymbol(int(qr.version), "M", int(qr.mask), rows)
+
+
+def _link_group(link: QrSymbol) -> tuple[str, float]:
+    """The link code at the bottom right, over the footer band, with its label to its left;
+    returns the SVG and the left edge of the label (text further left must stop there)."""
+    modules = link.size + 2 * _LINK_QUIET
+    module = min(_LINK_MODULE_MM, _LINK_MAX_MM / modules)
+    side = modules * module
+    x, y = CARD_WIDTH_MM - 2.4 - side, CARD_HEIGHT_MM - 3.6 - 0.2 - side
+    label_right = x - 0.6
+    svg = (
+        f'<g transform="translate({x:.3f} {y:.3f}) scale({module:.5f})" shape-rendering="crispEdges">'
+        f'<rect width="{modules}" height="{modules}" fill="#fff"/>'
+        f'<path stroke="#000" stroke-width="1" d="{_path(link, _LINK_QUIET)}"/></g>'
+        + _text(label_right, y + side / 2, _LINK_LABEL[0], 1.7, width=8, fill="#555", anchor="end")
+        + _text(label_right, y + side / 2 + 2.0, _LINK_LABEL[1], 1.2, width=12, fill="#555", anchor="end")
+    )
+    return svg, label_right - 12.5
+
+
 def card_svg(
     cred: Credential,
     text: str,
@@ -637,6 +674,7 @@ def card_svg(
     photo: Photo | None = None,
     specimen: bool = False,
     symbol: QrSymbol | None = None,
+    link: QrSymbol | None = None,
 ) -> str:
     """The printable card of a credential as SVG text, 85.6 × 54 mm (ISO/IEC 7810 ID-1).
 
@@ -644,11 +682,13 @@ def card_svg(
     the enterprise name to print (from a :class:`~anxinma.Directory`), else the
     USCC is printed; ``photo`` else a placeholder silhouette; ``specimen``
     overprints 样例 SPECIMEN (synthetic data, demos); ``symbol`` the QR symbol of
-    ``text`` when the caller has it already.
+    ``text`` when the caller has it already; ``link`` a small second QR code, the verifier
+    page's address (:func:`link_symbol`), printed at the bottom right (issue 11).
     """
     symbol = symbol or qr_symbol(text)
     qr, side, qr_bottom = _qr_group(symbol)
     right = CARD_WIDTH_MM - 2.4
+    link_svg, link_left = _link_group(link) if link is not None else ("", right)
     width = _TEXT_RIGHT - _TEXT_X
     body = [
         _text(_TEXT_X, 17.2, cred.name, 5.0, width=width, weight="bold", minimum=3.0),
@@ -660,7 +700,8 @@ def card_svg(
         body.append(_text(_TEXT_X, 29.4 + 3.1 * n, line, 2.35, width=width))
     body += [
         _text(4.0, 44.4, "所属企业", 2.1, width=9, fill="#666"),
-        _text(13.4, 44.4, enterprise or f"USCC {cred.enterprise_uscc}", 2.6, width=right - 13.4, minimum=1.8),
+        _text(13.4, 44.4, enterprise or f"USCC {cred.enterprise_uscc}", 2.6,
+              width=min(right, link_left) - 13.4, minimum=1.8),
         _text(4.0, 48.4, "有效期", 2.1, width=9, fill="#666"),
         _text(13.4, 48.4, f"{_day(cred.issued_at)} 至 {_day(cred.expires_at)}", 2.4, width=40),
         _text(CARD_WIDTH_MM / 2, 52.3, _FOOTER, 1.55, width=78, fill="#555", anchor="middle"),
@@ -676,7 +717,7 @@ def card_svg(
         if specimen
         else ""
     )
-    return _card_frame(mark + "".join(body) + _photo(photo, (4.0, 12.4, 19.0, 25.0)) + qr)
+    return _card_frame(mark + "".join(body) + _photo(photo, (4.0, 12.4, 19.0, 25.0)) + qr + link_svg)
 
 
 def _card_frame(content: str) -> str:

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from anxinma.card import link_symbol
+
 from . import pki
 from .camera import photograph, render_card, write_y4m
 from .conftest import launch, open_page
@@ -36,7 +38,10 @@ def test_a_card_in_front_of_the_camera(
 ) -> None:
     make, color, reasons, words = SCENARIOS[scenario]
     text = make()
-    card = render_card(chromium, text, enterprise=pki.ENTERPRISE.name)
+    # the printed card of issue 11: the worker's code and, at the bottom right, the page's address
+    card = render_card(
+        chromium, text, enterprise=pki.ENTERPRISE.name, link=link_symbol("https://verify.example.cn/")
+    )
     video = write_y4m(photograph(card, seed=len(scenario)), tmp_path / "card.y4m")
     browser = launch(
         driver,

@@ -33,6 +33,7 @@ from ..batch import (
 from ..errors import UsageError
 from ..issue import DEFAULT_VALID_DAYS, MAX_VALID_DAYS
 from ..safetext import csv_text
+from ..web.build import check_verifier_url
 from .common import EXIT_OK, EXIT_RED, NOW_HELP, CliError, clock, parse_time, say
 from .documents import DIRECTORY_OPTION, ROOT_OPTION, optional_directory
 from .files import open_db, read_bytes, read_private_key, replace_file
@@ -116,6 +117,9 @@ def _batch_lock(db_path: str) -> Iterator[None]:
 @DIRECTORY_OPTION
 @ROOT_OPTION
 @click.option("--specimen", is_flag=True, help="Overprint cards with 样例 SPECIMEN (synthetic data).")
+@click.option("--verifier-url", metavar="URL",
+              help="With --cards: the verifier page's address (https://...), printed as a small second "
+              "QR code on each card (see 'anxinma web build').")  # fmt: skip
 @click.option("--now", metavar="ISO8601", callback=parse_time, help=NOW_HELP)
 @click.option("--passphrase-env", metavar="VAR", help="The key's passphrase is in environment variable VAR.")
 @click.option("--chunk-size", type=click.IntRange(1, 100_000), default=DEFAULT_CHUNK, hidden=True)
@@ -123,8 +127,8 @@ def _batch_lock(db_path: str) -> Iterator[None]:
 def batch_command(
     ctx: click.Context, workers: str, key_path: str, db_path: str, out_dir: Path, image: str, cards: bool,
     jobs: int | None, list_id: int, valid_days: int, replace: bool, directory_path: str | None,
-    root_paths: tuple[str, ...], specimen: bool, now: dt.datetime | None, passphrase_env: str | None,
-    chunk_size: int,
+    root_paths: tuple[str, ...], specimen: bool, verifier_url: str | None, now: dt.datetime | None,
+    passphrase_env: str | None, chunk_size: int,
 ) -> None:  # fmt: skip
     """Issue a code for every worker in a CSV or JSONL file, on every core.
 
@@ -138,13 +142,20 @@ def batch_command(
     issued, 1 some rows bad (the others issued), 2 nothing done (usage error).
     """
     moment = now or clock()
+    if verifier_url is not None:
+        if not cards:
+            raise CliError("--verifier-url", "is printed on cards: add --cards")
+        try:
+            check_verifier_url(verifier_url)
+        except UsageError as exc:
+            raise CliError("--verifier-url", str(exc)) from None
     data = read_bytes(workers, limit=MAX_INPUT_BYTES, what="worker file")
     key = read_private_key(key_path, passphrase_env)
     directory = optional_directory(directory_path, root_paths, moment)
     names = {e.uscc: e.name for e in directory.enterprises} if directory is not None else {}
     options = BatchOptions(out=out_dir, image=None if image == "none" else image, cards=cards, jobs=jobs,
                            list_id=list_id, valid_days=valid_days, replace=replace, enterprises=names,
-                           chunk=chunk_size, specimen=specimen)  # fmt: skip
+                           chunk=chunk_size, specimen=specimen, verifier_url=verifier_url)  # fmt: skip
     with _batch_lock(db_path), open_db(db_path) as db:
         options = dataclasses.replace(options, ratings=db.ratings_by_card())
         progress = _ProgressLine(workers)
