@@ -542,3 +542,17 @@ def test_the_verdict_json_form_has_the_members_of_section_14() -> None:
     assert out["documents"] == [{"file": "s.cwt", "kind": "status_list", "loaded": True, "reason": None}]
     assert out["credential"]["issued_at"] == "2025-12-31T17:00:00+00:00"
     assert json.loads(json.dumps(out, ensure_ascii=False)) == out
+
+
+def test_documents_that_would_be_malformed_are_not_signed() -> None:
+    """Issue 11 (§15.1, §15.2): what a loader refuses as malformed, a signer refuses as misuse."""
+    with pytest.raises(UsageError, match="expiry"):
+        anxinma.TrustList(1, T0, T0, ()).sign(ROOT)
+    with pytest.raises(UsageError, match="sequence"):
+        anxinma.TrustList(-1, T0, T0 + DAY, ()).sign(ROOT)
+    with pytest.raises(UsageError, match="sequence"):
+        Directory(2**53, T0, T0 + DAY, ()).sign(ROOT)
+    with pytest.raises(UsageError, match="expiry"):
+        empty_status(issued=T0).__class__("nb", 0, T0, T0, empty_status().statuses).sign(KEY_A)
+    with pytest.raises(UsageError, match="NumericDate"):
+        Directory(1, T0, dt.datetime(2200, 1, 1, tzinfo=dt.UTC), ()).sign(ROOT)

@@ -29,7 +29,9 @@ from .document import (
     open_document,
     seconds,
     sequence_number,
+    sequence_number_for_signing,
     sign_document,
+    signable_lifetime,
 )
 from .errors import UsageError
 from .keys import kid_of
@@ -87,6 +89,8 @@ class Directory:
 
     def sign(self, root_key: Ed25519PrivateKey) -> bytes:
         """The signed directory document."""
+        signable_lifetime(self.issued_at, self.expires_at)
+        sequence_number_for_signing(self.sequence)
         claims: dict[int, Any] = {
             DirectoryClaim.IAT: seconds(self.issued_at),
             DirectoryClaim.EXP: seconds(self.expires_at),

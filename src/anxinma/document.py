@@ -130,6 +130,12 @@ def sequence_number(value: Any, where: str) -> int:
     return value
 
 
+def sequence_number_for_signing(value: object) -> None:
+    """Refuse to sign a sequence outside 0..2^53 - 1 (spec §15.2)."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_SEQUENCE:
+        raise UsageError("a sequence is an integer in 0..2^53 - 1 (spec §15.2)")
+
+
 def check_not_older(found: int, held: int | None, what: str) -> None:
     """Refuse a document older than the verifier state remembers (spec §15.7); equal is fine."""
     if held is not None and found < held:
@@ -152,8 +158,17 @@ def check_window(issued: dt.datetime, expires: dt.datetime | None, *, now: dt.da
 
 
 def seconds(moment_: dt.datetime) -> int:
-    """A datetime as a NumericDate."""
-    return int(moment_.timestamp())
+    """A datetime as a NumericDate, 0..2^32 - 1 (spec §5.3); raise UsageError outside."""
+    value = int(moment_.timestamp())
+    if not 0 <= value <= 2**32 - 1:
+        raise UsageError(f"{moment_.isoformat()} is outside the range of a NumericDate (spec §5.3)")
+    return value
+
+
+def signable_lifetime(issued: dt.datetime, expires: dt.datetime) -> None:
+    """Refuse to sign a document whose ``exp`` is not later than its ``iat`` (spec §15.1)."""
+    if expires <= issued:
+        raise UsageError("a document's expiry must be later than its issuance time (spec §15.1)")
 
 
 def bad(message: str) -> DocumentError:

@@ -37,6 +37,7 @@ from .document import (
     open_document,
     seconds,
     sign_document,
+    signable_lifetime,
 )
 from .errors import UsageError
 from .registry import DocumentType, StatusListClaim
@@ -160,6 +161,7 @@ class StatusListToken:
 
     def sign(self, key: Ed25519PrivateKey) -> bytes:
         """The signed Status List Token (draft §5.2)."""
+        signable_lifetime(self.issued_at, self.expires_at)
         claims: dict[int, Any] = {
             StatusListClaim.SUB: self.uri,
             StatusListClaim.IAT: seconds(self.issued_at),

@@ -40,7 +40,9 @@ from .document import (
     open_document,
     seconds,
     sequence_number,
+    sequence_number_for_signing,
     sign_document,
+    signable_lifetime,
 )
 from .errors import UsageError
 from .keys import kid_of, public_key_problem, raw_public_key
@@ -212,6 +214,8 @@ class TrustList:
         """The signed trust list document (spec §15.2); refuses a root key listed as an issuer key."""
         if self.lookup(kid_of(root_key)) is not None:
             raise UsageError("the root key is listed as an issuer key; roles never mix")
+        signable_lifetime(self.issued_at, self.expires_at)
+        sequence_number_for_signing(self.sequence)
         return sign_document(_encode(self), root_key, typ=DocumentType.TRUST_LIST)
 
     @classmethod
