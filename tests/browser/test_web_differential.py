@@ -426,4 +426,4 @@ def test_python_and_the_page_give_the_same_verdicts(page: Any) -> None:
     batch()
     print(f"differential: {compared} codes, identical verdicts; colours {colours}")
     assert compared >= MIN_CODES, compared
-    assert all(colours.get(c, 0) >= 30 for c in ("green", "yellow", "red")), colours
+    assert all(colours.get(c, 0) >= 10 for c in ("green", "yellow", "red")), colours  # every colour reached
