@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
-from anxinma.views import verification_as_dict
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -34,6 +33,7 @@ from anxinma.keys import kid_of, raw_public_key
 from anxinma.model import CST
 from anxinma.registry import Claim
 from anxinma.transport import to_text
+from anxinma.views import verification_as_dict
 
 from ..strategies import id_numbers, workers
 from .conftest import harness, open_page

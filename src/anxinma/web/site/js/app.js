@@ -306,6 +306,24 @@ async function readPhoto() {
 
 // -- start -----------------------------------------------------------------------------
 
+/** The language chosen last time (localStorage may be missing or refuse, e.g. private windows). */
+function remembered() {
+  try {
+    return localStorage.getItem('anxinma-lang');
+  } catch {
+    return null;
+  }
+}
+
+/** @param {string} lang */
+function remember(lang) {
+  try {
+    localStorage.setItem('anxinma-lang', lang);
+  } catch {
+    // the choice then lasts this visit only
+  }
+}
+
 async function registerServiceWorker() {
   if (!('serviceWorker' in navigator)) {
     offline = 'no';
@@ -326,7 +344,7 @@ async function registerServiceWorker() {
 
 async function main() {
   $('unsupported').hidden = true; // shown until a browser that runs these modules gets here
-  i18n.setLang(localStorage.getItem('anxinma-lang') === 'en' ? 'en' : 'zh-CN');
+  i18n.setLang(remembered() === 'en' ? 'en' : 'zh-CN');
   applyLanguage();
   $('demo').hidden = !config.demo;
   if (!globalThis.isSecureContext || !globalThis.crypto || !crypto.subtle) {
@@ -350,7 +368,7 @@ async function main() {
 
   $('lang').addEventListener('click', () => {
     i18n.setLang(i18n.lang() === 'en' ? 'zh-CN' : 'en');
-    localStorage.setItem('anxinma-lang', i18n.lang());
+    remember(i18n.lang());
     applyLanguage();
   });
   $('check').addEventListener('click', () => check($('code').value));
