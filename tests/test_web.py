@@ -110,7 +110,7 @@ def test_every_module_is_type_checked_and_cites_what_it_is() -> None:
     for path in modules:
         text = FILES[path].decode()
         assert text.startswith("// @ts-check\n"), path
-        assert "@module" in text or path in ("sw.js", "js/app.js") or "@module" in text, path
+        assert path == "sw.js" or "@module" in text, path
 
 
 def test_the_csp_meta_tag_is_the_header_minus_frame_ancestors() -> None:
