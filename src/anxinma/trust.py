@@ -195,8 +195,12 @@ class TrustList:
 
     def sign(self, root_key: Ed25519PrivateKey) -> bytes:
         """The signed trust list document (spec §15.2); refuses a root key listed as an issuer key."""
-        if self.lookup(kid_of(root_key)) is not None:
-            raise UsageError("the root key is listed as an issuer key; roles never mix")
+        found = self.lookup(kid_of(root_key))
+        if found is not None:
+            who = f" of issuer {found.issuer.id}" if found.issuer is not None else ""
+            raise UsageError(
+                f"root key {kid_of(root_key).hex()} is listed as a key{who} in the list; roles never mix"
+            )
         return sign_document(_encode(self), root_key, typ=DocumentType.TRUST_LIST)
 
     @classmethod
@@ -231,11 +235,11 @@ class TrustList:
 
 
 def _check_roles(trust: TrustList, pinned: Mapping[bytes, Ed25519PublicKey]) -> None:
-    kids = [k.kid for i in trust.issuers for k in i.keys]
-    clash = next((k for k in kids if k in pinned), None)
+    clash = next(((k.kid, i.id) for i in trust.issuers for k in i.keys if k.kid in pinned), None)
     if clash is not None:
         raise DocumentError(
-            DocumentReason.ROLE_MISMATCH, f"root key {clash.hex()} is listed as an issuer key"
+            DocumentReason.ROLE_MISMATCH,
+            f"root key {clash[0].hex()} is listed as a key of issuer {clash[1]}; roles never mix",
         )
 
 

@@ -8,12 +8,15 @@ wrong.  This is where the command line reads the clock (:func:`clock`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
+import os
 import sqlite3
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -23,23 +26,29 @@ from ..verify import DEFAULT_POLICY, Color
 
 __all__ = [
     "COLOR_EXIT",
+    "EARLIEST",
+    "EXIT_HELP",
     "EXIT_OK",
     "EXIT_RED",
     "EXIT_USAGE",
     "EXIT_YELLOW",
+    "LATEST",
     "MAX_DOCUMENT_DAYS",
     "MAX_STATUS_AGE_OPTION",
     "NOW_HELP",
     "NOW_OPTION",
     "PASSPHRASE_OPTION",
     "STALE_OPTION",
+    "TIME_HELP",
     "Cli",
     "CliError",
+    "check_expiry",
     "clock",
     "command_group",
     "now_in_cst",
     "out_option",
     "parse_time",
+    "plural",
     "say",
     "valid_days_option",
 ]
@@ -49,6 +58,14 @@ EXIT_RED = 1
 EXIT_USAGE = 2
 EXIT_YELLOW = 3
 COLOR_EXIT = {Color.GREEN: EXIT_OK, Color.YELLOW: EXIT_YELLOW, Color.RED: EXIT_RED}
+
+#: The one rule for exit statuses, printed by ``anxinma --help``.
+EXIT_HELP = (
+    "Exit status: 0 done (verify: green); 3 verify: yellow; 1 verify: red, or the command ran and "
+    "failed, e.g. an output file or folder could not be written (the message names that file, never "
+    "a temporary one); 2 nothing was done: a usage error or an invalid input (option, worker record, "
+    "key, document), including an output file that must be new and already exists."
+)
 
 
 #: Longest validity ``--valid-days`` accepts for a signed document (ten years; real lists live days).
@@ -63,6 +80,11 @@ class CliError(Exception):
         self.message = message
         self.code = code
         super().__init__(f"{where}: {message}")
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """``1 issuer``, ``2 issuers``, ``0 entries`` (``words`` when the plural is not ``word + s``)."""
+    return f"{count} {word if count == 1 else words or word + 's'}"
 
 
 def _printable(text: str) -> str:
@@ -80,7 +102,13 @@ def _report(where: str, message: str) -> None:
 
 
 class Cli(click.Group):
-    """A click group that turns every failure into one line on stderr and an exit status."""
+    """A click group that turns every failure into one line on stderr and an exit status.
+
+    Standard output may be a pipe that its reader closes early (``anxinma verify
+    CODE | head -1``): from then on the output is discarded and the command
+    ends as it would have, with its own exit status (the verdict's colour), and
+    nothing on standard error.
+    """
 
     def main(
         self,
@@ -91,7 +119,8 @@ class Cli(click.Group):
         windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
-        code = self._run(args, prog_name or "anxinma", complete_var, windows_expand_args, extra)
+        with _closed_pipe_tolerated():
+            code = self._run(args, prog_name or "anxinma", complete_var, windows_expand_args, extra)
         if not standalone_mode:
             return code
         sys.exit(code)
@@ -117,6 +146,78 @@ class Cli(click.Group):
         except Exception as exc:  # the one place that turns any failure into one line
             return _failure(exc)
         return rv if isinstance(rv, int) else EXIT_OK
+
+
+class _PipeSafeStdout(io.TextIOBase):
+    """Standard output that goes quiet once its reader has gone (a closed pipe).
+
+    Writes after ``EPIPE`` are dropped, and the file descriptor is pointed at
+    the null device so that the interpreter's last flush cannot fail either.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self._stream = stream
+        self.gone = False
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._stream, "encoding", None) or "utf-8"
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return getattr(self._stream, "errors", None)
+
+    @property
+    def buffer(self) -> Any:
+        return self._stream.buffer
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return not self.gone and self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    def write(self, text: str) -> int:
+        if not self.gone:
+            try:
+                self._stream.write(text)
+            except BrokenPipeError:
+                self._reader_gone()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._reader_gone()
+
+    def _reader_gone(self) -> None:
+        self.gone = True
+        with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self._stream.fileno())
+            os.close(null)
+
+
+@contextlib.contextmanager
+def _closed_pipe_tolerated() -> Iterator[None]:
+    stream = sys.stdout
+    if stream is None or isinstance(stream, _PipeSafeStdout):
+        yield
+        return
+    guard = _PipeSafeStdout(stream)
+    sys.stdout = guard
+    try:
+        yield
+    finally:
+        if sys.stdout is guard:
+            sys.stdout = stream
+        guard.flush()
 
 
 def _failure(exc: Exception) -> int:
@@ -160,19 +261,44 @@ def clock() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+#: The instants a code, a key window or a signed document can carry: 32-bit unsigned seconds since
+#: 1970 (spec §5: NumericDate within 0 .. 2^32 - 1).
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2106, 2, 7, 6, 28, 15, tzinfo=dt.UTC)
+_RANGE = "1970-01-01T00:00:00Z .. 2106-02-07T06:28:15Z"
+
+
 def parse_time(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.datetime | None:
-    """``--now``, ``--at``...: an ISO 8601 date and time WITH a UTC offset; one without is refused."""
+    """``--now``, ``--at``...: an ISO 8601 date and time WITH a UTC offset, inside the range a
+    code can carry (:data:`EARLIEST` .. :data:`LATEST`); anything else is a usage error."""
     if value is None:
         return None
+    shown = value if len(value) <= 40 else value[:37] + "..."
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO 8601 date and time", ctx, param) from None
+        raise click.BadParameter(f"{shown!r} is not an ISO 8601 date and time", ctx, param) from None
     if moment.tzinfo is None:
         raise click.BadParameter(
-            f"{value!r} has no UTC offset; give one, e.g. 2027-10-01T09:00:00+08:00 or ...Z", ctx, param
+            f"{shown!r} has no UTC offset; give one, e.g. 2027-10-01T09:00:00+08:00 or ...Z", ctx, param
         )
+    try:
+        inside = EARLIEST <= moment <= LATEST
+    except OverflowError:
+        inside = False
+    if not inside:
+        raise click.BadParameter(f"{shown!r} is outside the range a code can carry ({_RANGE})", ctx, param)
     return moment
+
+
+def check_expiry(now: dt.datetime, days: int, *, option: str = "--valid-days") -> None:
+    """Refuse a validity that would end past :data:`LATEST` (a usage error naming ``option``)."""
+    if now + dt.timedelta(days=days) > LATEST:
+        raise CliError(
+            option,
+            f"{days} days from {now.isoformat()} ends after 2106-02-07T06:28:15Z, the last instant "
+            "a code or document can carry",
+        )
 
 
 def now_in_cst(now: dt.datetime | None) -> dt.datetime:
@@ -180,10 +306,14 @@ def now_in_cst(now: dt.datetime | None) -> dt.datetime:
     return (now or clock()).astimezone(CST).replace(microsecond=0)
 
 
+#: What ``anxinma --help`` says once about every option that takes a time (``--now``, ``--at``...).
+TIME_HELP = (
+    "Times (--now, --at, --valid-from) are ISO 8601 with a UTC offset, e.g. 2027-10-01T09:00:00+08:00 "
+    "(China Standard Time) or 2027-10-01T01:00:00Z, between 1970-01-01 and 2106-02-07T06:28:15Z (the "
+    "range a code can carry). A time without an offset is refused (exit 2), never guessed."
+)
 NOW_HELP = (
-    "The time to use instead of the clock, ISO 8601 with a UTC offset, e.g. "
-    "2027-10-01T09:00:00+08:00 (China Standard Time) or 2027-10-01T01:00:00Z. "
-    "A time without an offset is refused (exit 2), never guessed. [default: now]"
+    "Use this time instead of the clock (ISO 8601 with a UTC offset; see 'anxinma --help'). [default: now]"
 )
 NOW_OPTION = click.option("--now", metavar="ISO8601", callback=parse_time, help=NOW_HELP)
 PASSPHRASE_OPTION = click.option(
