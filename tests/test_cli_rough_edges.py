@@ -1,0 +1,315 @@
+"""Issue 10: every rough edge a new issuer or verifier hit, one regression test (or more) per item.
+
+Each test names its item; each failed on the code before the fix (cd653c9).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import anxinma
+
+from .test_cli import REFERENCE, assert_one_error, run
+from .test_cli_trust import Story, at, keys, nb_with_key_a, story
+
+__all__ = ["keys", "story"]  # the fixtures of test_cli_trust, shared
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO_KEYS = REPO / "keys"
+
+
+def demo_code(now: dt.datetime | None = None) -> str:
+    from anxinma import _demo
+
+    moment = now or dt.datetime.now(dt.UTC)
+    worker = anxinma.parse_worker(_demo.demo_record(moment.astimezone(anxinma.CST).date()))
+    return anxinma.Issuer(_demo.private_key()).issue(worker, now=moment, status=_demo.STATUS_REF)
+
+
+def demo_held() -> list[str]:
+    return [
+        "--trust", str(DEMO_KEYS / "demo-trust.cwt"), "--root", str(DEMO_KEYS / "demo-root.pub.pem"),
+        "--status", str(DEMO_KEYS / "demo-status-0.cwt"), "--max-status-age", "80000",
+    ]  # fmt: skip
+
+
+def anxinma_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "anxinma", *args]
+
+
+# -- item 3: a pasted code with white space around it -------------------------------------------
+
+
+@pytest.mark.parametrize("pad", [("", "\n"), (" ", ""), ("\t ", "\r\n"), ("\n", " \n")])
+def test_item3_white_space_around_a_code_is_removed_from_an_argument_as_from_stdin(
+    story: Story, pad: tuple[str, str]
+) -> None:
+    nb_with_key_a(story)
+    code = story.issue("a", at())
+    padded = pad[0] + code + pad[1]
+    as_argument = story.verify(padded, at(hours=1))
+    as_stdin = run("verify", "-", *story.held(), "--now", at(hours=1), "--json", stdin=padded)
+    assert as_argument[0] == as_stdin.exit_code == story.verify(code, at(hours=1))[0]
+    assert as_argument[1] == json.loads(as_stdin.stdout)
+    assert as_argument[1]["reasons"] == story.verify(code, at(hours=1))[1]["reasons"]
+    assert "malformed" not in as_argument[1]["reasons"]
+    for command in (("inspect", padded), ("render", padded, "--terminal")):
+        assert run(*command).exit_code == 0
+
+
+def test_item3_white_space_inside_a_code_is_still_refused(story: Story) -> None:
+    nb_with_key_a(story)
+    code = story.issue("a", at())
+    status, out = story.verify(code[:20] + " " + code[20:], at(hours=1))
+    assert (status, out["color"]) == (1, "red")
+
+
+# -- item 4: a closed pipe keeps the verdict's exit status -------------------------------------
+
+
+def test_item4_verify_into_head_keeps_the_verdicts_exit_status() -> None:
+    code = demo_code()
+    args = anxinma_command("verify", code, *demo_held())
+    full = subprocess.run(args, capture_output=True, text=True, check=False, timeout=60)
+    assert full.returncode in (0, 3), full.stderr
+    assert len(full.stdout.splitlines()) > 5
+    shell = f"{' '.join(map(_quote, args))} | head -1; echo \"status=${{PIPESTATUS[0]}}\" >&2"
+    for _ in range(5):
+        piped = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, check=False, timeout=60)
+        assert piped.stdout.splitlines() == full.stdout.splitlines()[:1]
+        assert piped.stderr == f"status={full.returncode}\n"  # nothing else on stderr
+
+
+def test_item4_a_pipe_closed_before_the_first_line_keeps_the_status_too() -> None:
+    code = demo_code()
+    red = code[:-3] + ("AAA" if not code.endswith("AAA") else "BBB")
+    for text, expected in ((code, None), (red, 1)):
+        for _ in range(3):
+            read, write = os.pipe()
+            os.close(read)  # the reader is gone before anything is written
+            proc = subprocess.Popen(
+                anxinma_command("verify", text, *demo_held()), stdout=write, stderr=subprocess.PIPE
+            )
+            os.close(write)
+            _, err = proc.communicate(timeout=60)
+            assert err == b""
+            if expected is None:
+                assert proc.returncode in (0, 3)
+            else:
+                assert proc.returncode == expected
+
+
+def _quote(arg: str) -> str:
+    return "'" + arg.replace("'", "'\\''") + "'"
+
+
+# -- item 5: a public key where the private key belongs ---------------------------------------
+
+
+def test_item5_a_public_key_as_key_is_named_a_public_key(keys: Path, tmp_path: Path) -> None:
+    pub = keys / "a.pub.pem"
+    assert stat.S_IMODE(pub.stat().st_mode) & 0o044  # as keygen wrote it: readable by others
+    result = run("issue", REFERENCE, "--key", pub)
+    assert_one_error(result, 2, str(pub))
+    assert "public key" in result.stderr and "chmod" not in result.stderr
+    story = Story(keys, tmp_path)
+    root_pub = keys / "root.pub.pem"
+    signing = run("trust", "sign", story.source, "--root-key", root_pub, "--out", tmp_path / "t.cwt")
+    assert_one_error(signing, 2, str(keys / "root.pub.pem"))
+    assert "public key" in signing.stderr and "--root-key" in signing.stderr
+
+
+# -- item 6: the root key as an issuer key ------------------------------------------------------
+
+
+def test_item6_trust_add_refuses_the_root_key_once_the_list_knows_it(story: Story) -> None:
+    nb_with_key_a(story)  # trust sign notes the root's kid in the source
+    before = story.source.read_bytes()
+    result = run(*story.add_args("nb", "root"))
+    assert_one_error(result, 2, "--pub")
+    assert story.kid("root") in result.stderr and "nb" in result.stderr and "roles never mix" in result.stderr
+    assert story.source.read_bytes() == before
+    fresh = story.work / "fresh.json"
+    assert run("trust", "init", "--out", fresh, "--root", story.pub("root")).exit_code == 0
+    added = run("trust", "add", fresh, "--issuer", "nb", "--name", "N", "--regions", "3302",
+                "--pub", story.pub("root"))  # fmt: skip
+    assert_one_error(added, 2, "--pub")
+
+
+def test_item6_a_root_key_added_before_it_was_known_is_named_and_removable(story: Story) -> None:
+    story.add("root", name="宁波市家政服务中心", regions="3302")  # the source does not know the root yet
+    story.add("a")
+    sign = ("trust", "sign", story.source, "--root-key", story.key("root"), "--out", story.signed)
+    refused = run(*sign)
+    assert_one_error(refused, 2, "--root-key")
+    kid = story.kid("root")
+    assert kid in refused.stderr and "issuer nb" in refused.stderr and "trust remove" in refused.stderr
+    removed = run("trust", "remove", story.source, "--kid", kid)
+    assert removed.exit_code == 0, removed.output
+    assert kid in removed.stderr
+    assert run(*sign).exit_code == 0
+    source = json.loads(story.source.read_text("utf-8"))
+    assert [k["kid"] for k in source["issuers"][0]["keys"]] == [story.kid("a")]
+    assert source["root_kids"] == [kid]
+    shown = run("trust", "show", story.signed, "--root", story.pub("root"))
+    assert shown.exit_code == 0 and kid not in shown.stdout
+
+
+def test_item6_trust_remove_takes_out_an_issuer_left_without_keys(story: Story) -> None:
+    nb_with_key_a(story)
+    story.add("hz", "hz", name="杭州", regions="3301")
+    result = run("trust", "remove", story.source, "--kid", story.kid("hz"))
+    assert result.exit_code == 0
+    assert "issuer hz" in result.stderr and "taken out" in result.stderr
+    assert [i["id"] for i in json.loads(story.source.read_text("utf-8"))["issuers"]] == ["nb"]
+    assert_one_error(run("trust", "remove", story.source, "--kid", story.kid("hz")), 2, "--kid")
+
+
+def test_item6_a_document_with_the_root_as_issuer_names_key_and_issuer() -> None:
+    from anxinma import _demo
+    from anxinma.keys import raw_public_key
+    from anxinma.trust import IssuerKey, TrustedIssuer, TrustList
+
+    root = _demo.root_private_key()
+    t0 = dt.datetime(2026, 3, 1, tzinfo=anxinma.CST)
+    key = IssuerKey(public_key=raw_public_key(root.public_key()), valid_from=t0)
+    trust = TrustList(1, t0, t0 + dt.timedelta(days=3), (TrustedIssuer("nb", "N", ("3302",), (key,)),))
+    with pytest.raises(anxinma.UsageError, match=r"root key [0-9a-f]{16} .*issuer nb.*roles never mix"):
+        trust.sign(root)
+
+
+# -- item 7: codes issued before the key's window ---------------------------------------------
+
+
+def test_item7_the_detail_gives_the_window_and_the_fix(story: Story) -> None:
+    story.ok("status", "new", "--db", story.db)
+    early = story.issue("a", at(-3), db=True)  # signed before the key is in any trust list
+    story.add("a", name="宁波市家政服务中心", regions="3302", valid_from=at(-1))
+    story.sign()
+    status, out = story.verify(early, at(hours=1))
+    assert (status, out["reasons"]) == (1, ["issued_outside_key_window"])
+    assert story.kid("a") in out["detail"] and "--valid-from" in out["detail"]
+    opens = dt.datetime.fromisoformat(at(-1)).astimezone(dt.UTC).isoformat()
+    assert opens in out["detail"]
+
+
+def test_item7_trust_add_warns_about_codes_signed_before_valid_from(story: Story) -> None:
+    story.ok("status", "new", "--db", story.db)
+    story.issue("a", at(-3), db=True)
+    added = run(*story.add_args("nb", "a", "--name", "N", "--regions", "3302", "--valid-from", at(-1),
+                                "--db", story.db))  # fmt: skip
+    assert added.exit_code == 0
+    warning = [line for line in added.stderr.splitlines() if "warning" in line]
+    assert len(warning) == 1
+    assert "1 code " in warning[0] and "issued_outside_key_window" in warning[0]
+    assert dt.datetime.fromisoformat(at(-3)).isoformat() in warning[0]  # the --valid-from that fixes it
+    (story.work / "again").mkdir()
+    again = Story(story.keys, story.work / "again")
+    quiet = run(*again.add_args("nb", "a", "--name", "N", "--regions", "3302", "--valid-from", at(-4),
+                                "--db", story.db))  # fmt: skip
+    assert quiet.exit_code == 0 and "warning" not in quiet.stderr
+
+
+# -- item 10: write failures: one rule, the real target named -----------------------------------
+
+
+def test_item10_write_failures_exit_1_and_name_the_target(keys: Path, tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    if os.access(locked, os.W_OK):  # root ignores permissions: write under a file instead (ENOTDIR)
+        locked = tmp_path / "a-file"
+        locked.write_text("x")
+    (tmp_path / "w").mkdir()
+    story = Story(keys, tmp_path / "w")
+    nb_with_key_a(story)
+    code = story.issue("a", at())
+    failures = {
+        "keygen": ("keygen", "--out-dir", locked / "keys", "--name", "k"),
+        "trust init": ("trust", "init", "--out", locked / "t.json"),
+        "trust sign": ("trust", "sign", story.source, "--root-key", story.key("root"),
+                       "--out", locked / "t.cwt"),
+        "render": ("render", code, "--out", locked / "q.svg"),
+        "population": ("population", "--out", locked / "p.csv", "--count", "3"),
+        "demo": ("demo", "--out-dir", locked / "d"),
+    }
+    for name, args in failures.items():
+        result = run(*args)
+        assert result.exit_code == 1, (name, result.output)
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1, (name, lines)
+        assert lines[0].startswith(f"anxinma: error: {locked}"), (name, lines[0])
+        assert ".tmp" not in lines[0], (name, lines[0])
+    help_text = run("--help").stdout
+    assert "could not be written" in help_text and "exit" in help_text.lower()
+
+
+# -- item 11: a worker record with a BOM ----------------------------------------------------------
+
+
+def test_item11_a_record_saved_with_a_bom_is_accepted(keys: Path, tmp_path: Path) -> None:
+    record = tmp_path / "worker.json"
+    record.write_bytes(b"\xef\xbb\xbf" + REFERENCE.read_bytes())
+    result = run("issue", record, "--key", keys / "a.key.pem", "--now", at())
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("AXM1:")
+    from_stdin = run("issue", "-", "--key", keys / "a.key.pem", "--now", at(),
+                     stdin=(b"\xef\xbb\xbf" + REFERENCE.read_bytes()).decode("utf-8"))  # fmt: skip
+    assert from_stdin.exit_code == 0, from_stdin.output
+
+
+def test_item11_a_record_in_gbk_is_refused_once_saying_what_it_is(keys: Path, tmp_path: Path) -> None:
+    record = tmp_path / "worker.json"
+    record.write_bytes(REFERENCE.read_text("utf-8").encode("gb18030"))
+    result = run("issue", record, "--key", keys / "a.key.pem", "--now", at())
+    assert_one_error(result, 2, f"{record} byte")
+    assert "GB 18030" in result.stderr and "save it as UTF-8" in result.stderr
+
+
+# -- expectations: issue checks the scope; --replace says what it revoked --------------------------
+
+
+def test_issue_with_a_trust_list_refuses_a_region_outside_the_issuers_scope(story: Story) -> None:
+    nb_with_key_a(story)  # issuer nb: regions 3302 (Ningbo)
+    record = json.loads(REFERENCE.read_text("utf-8")) | {"region": "330106"}  # Hangzhou
+    path = story.work / "hz.json"
+    path.write_text(json.dumps(record, ensure_ascii=False), "utf-8")
+    issue = ("issue", path, "--key", story.key("a"), "--now", at())
+    assert run(*issue).exit_code == 0  # without a trust list nothing can be checked
+    refused = run(*issue, "--trust", story.signed, "--root", story.pub("root"))
+    assert_one_error(refused, 2, "region")
+    assert "330106" in refused.stderr and "issuer nb" in refused.stderr and "3302" in refused.stderr
+    good = run("issue", REFERENCE, "--key", story.key("a"), "--now", at(), "--trust", story.signed,
+               "--root", story.pub("root"))  # fmt: skip
+    assert good.exit_code == 0 and good.stdout.startswith("AXM1:")
+    unlisted = run("issue", REFERENCE, "--key", story.key("b"), "--now", at(), "--trust", story.signed,
+                   "--root", story.pub("root"))  # fmt: skip
+    assert_one_error(unlisted, 2, "--key")
+    assert "unknown_key" in unlisted.stderr
+    story.ok("trust", "retire", story.source, "--kid", story.kid("a"), "--at", at(1))
+    story.sign(at(1.5))
+    late = run("issue", REFERENCE, "--key", story.key("a"), "--now", at(2), "--trust", story.signed,
+               "--root", story.pub("root"))  # fmt: skip
+    assert_one_error(late, 2, "--key")
+    assert "issued_outside_key_window" in late.stderr
+
+
+def test_issue_replace_says_which_credential_it_revoked(story: Story) -> None:
+    nb_with_key_a(story)
+    story.ok("status", "new", "--db", story.db)
+    first = story.ok("issue", REFERENCE, "--key", story.key("a"), "--now", at(), "--db", story.db)
+    old_id = first.stderr.split()[1].rstrip(":")
+    second = story.ok("issue", REFERENCE, "--key", story.key("a"), "--now", at(1), "--db", story.db,
+                      "--replace")  # fmt: skip
+    new_id = second.stderr.splitlines()[0].split()[1].rstrip(":")
+    revoked = [line for line in second.stderr.splitlines() if line.startswith("revoked")]
+    assert len(revoked) == 1
+    assert old_id in revoked[0] and new_id in revoked[0] and "NB2021000123" in revoked[0]
