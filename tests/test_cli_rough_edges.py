@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -313,3 +314,216 @@ def test_issue_replace_says_which_credential_it_revoked(story: Story) -> None:
     revoked = [line for line in second.stderr.splitlines() if line.startswith("revoked")]
     assert len(revoked) == 1
     assert old_id in revoked[0] and new_id in revoked[0] and "NB2021000123" in revoked[0]
+
+
+# -- item 1: PNG cards never print boxes ----------------------------------------------------------
+
+EMPTY_FONTCONFIG = '<?xml version="1.0"?>\n<fontconfig><cachedir>{cache}</cachedir></fontconfig>\n'
+LATIN_ONLY_FONTCONFIG = (
+    '<?xml version="1.0"?>\n<fontconfig><dir>{fonts}</dir><cachedir>{cache}</cachedir></fontconfig>\n'
+)
+
+
+def cjk_fonts() -> list[str]:
+    if not shutil.which("fc-list"):
+        return []
+    command = ["fc-list", ":lang=zh-cn", "family"]
+    listing = subprocess.run(command, capture_output=True, text=True, check=False)
+    return listing.stdout.splitlines()
+
+
+def cairo_usable() -> bool:
+    try:
+        import cairosvg  # noqa: F401
+    except (ImportError, OSError):
+        return False
+    return True
+
+
+def require_png_rendering() -> None:
+    """PNG card tests need cairosvg with the Cairo library and a CJK font: .ci/run installs them
+    and sets ANXINMA_REQUIRE_PNG=1, which turns a skip into a failure."""
+    needs = (("cairosvg with the Cairo library", cairo_usable()), ("a CJK font", bool(cjk_fonts())))
+    missing = [what for what, ok in needs if not ok]
+    if missing:
+        reason = f"PNG CARD RENDERING NOT TESTED: no {' and no '.join(missing)} (see .ci/run)"
+        if os.environ.get("ANXINMA_REQUIRE_PNG"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def batch_setup(story: Story, rows: int = 4) -> tuple[Path, tuple[object, ...]]:
+    story.ok("status", "new", "--db", story.db)
+    workers = story.work / "workers.csv"
+    story.ok("population", "--out", workers, "--count", rows, "--bad-rate", "0")
+    return workers, ("--key", story.key("a"), "--db", story.db, "--jobs", "1")
+
+
+def issued(db: Path) -> int:
+    from anxinma.issuerdb import IssuerDB
+
+    with IssuerDB(db) as opened:
+        return len(list(opened.credentials()))
+
+
+def test_item1_png_cards_without_a_cjk_font_stop_before_anything_is_issued(
+    story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workers, base = batch_setup(story)
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: object())  # as if cairosvg were installed
+    for name, config in (("empty", EMPTY_FONTCONFIG), ("latin", LATIN_ONLY_FONTCONFIG)):
+        conf = story.work / f"{name}.conf"
+        fonts = "/usr/share/fonts/truetype/dejavu"
+        conf.write_text(config.format(cache=story.work / "fc-cache", fonts=fonts))
+        result = run("batch", workers, *base, "--out", story.work / name, "--format", "png", "--cards",
+                     env={"FONTCONFIG_FILE": str(conf)})  # fmt: skip
+        assert_one_error(result, 2, "--format png --cards")
+        assert "fonts-noto-cjk" in result.stderr and "boxes" in result.stderr
+        assert issued(story.db) == 0
+        assert not (story.work / name / "cards").exists() or not any((story.work / name / "cards").iterdir())
+
+
+def test_item1_a_name_no_installed_font_has_stops_the_batch_naming_the_row(story: Story) -> None:
+    require_png_rendering()
+    workers, base = batch_setup(story)
+    lines = workers.read_text("utf-8").splitlines()
+    cells = lines[2].split(",")
+    cells[0] = "王\U0002ebf0"  # CJK Extension I: in no font installed here
+    lines[2] = ",".join(cells)
+    workers.write_text("\n".join(lines) + "\n", "utf-8")
+    result = run("batch", workers, *base, "--out", story.work / "o", "--format", "png", "--cards")
+    assert_one_error(result, 2, "--format png --cards")
+    assert "row 3" in result.stderr and "U+2EBF0" in result.stderr and "fonts-hanazono" in result.stderr
+    assert issued(story.db) == 0
+
+
+def test_item1_png_cards_draw_the_characters_not_boxes(story: Story) -> None:
+    require_png_rendering()
+    from anxinma.card import card_png, card_svg
+
+    code = story.issue("a", at())
+    cred = anxinma.decode_unverified(code).credential
+    assert cred is not None
+    import dataclasses
+
+    svgs = [card_svg(dataclasses.replace(cred, name=name), code) for name in ("王秀英", "李秀英", "王秀兰")]
+    pngs = [card_png(svg, dpi=150) for svg in svgs]
+    # With boxes, every CJK character looks the same: the three cards would be identical.
+    assert len(set(pngs)) == 3
+    workers, base = batch_setup(story, rows=2)
+    result = run("batch", workers, *base, "--out", story.work / "o", "--format", "png", "--cards")
+    assert result.exit_code == 0, result.output
+    cards = sorted((story.work / "o" / "cards").glob("*.png"))
+    assert len(cards) == 2 and all(c.read_bytes().startswith(b"\x89PNG") for c in cards)
+
+
+def test_item1_the_checked_font_is_the_one_drawn_and_covers_every_label() -> None:
+    from anxinma.card import _FONTS, card_fixed_text, card_svg, card_text
+    from anxinma.fonts import Font, FontMissingError, font_for
+
+    code = demo_code()
+    cred = anxinma.decode_unverified(code).credential
+    assert cred is not None
+    printed = card_text(card_svg(cred, code, enterprise="宁波市某某家政服务有限公司", specimen=True))
+    own = set(cred.name + "宁波市某某家政服务有限公司" + cred.card_no + cred.enterprise_uscc)
+    assert set(printed) - own - set(card_fixed_text()) <= {" ", "·", "（", "）"} | set(card_fixed_text())
+    assert not set(printed) - own - set(card_fixed_text() + " ")
+    latin = Font("Latin Sans", "/l.ttf", ((0x20, 0x24F),))
+    cjk = Font("WenQuanYi Micro Hei", "/w.ttc", ((0x20, 0x7E), (0xB7, 0xB7), (0x3000, 0x9FFF)))
+    assert font_for("家政 ABC", fonts=[latin, cjk]) == cjk
+    with pytest.raises(FontMissingError, match=r"U\+5BB6.*fonts-noto-cjk"):
+        font_for("家政", fonts=[latin])
+    for family in ("Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei"):
+        assert f"'{family}'" in _FONTS  # Linux, macOS, Windows
+    assert _FONTS.endswith("sans-serif")
+
+
+# -- item 2: a CSV saved by Excel on Chinese Windows (GBK / GB 18030) ------------------------------
+
+RARE_NAMES = ("王𠮷", "陈\U0002a6a5", "李\U00020000华")  # Extension B: 4-byte sequences in GB 18030
+
+
+def gb18030_workers(workers: Path) -> list[str]:
+    lines = workers.read_text("utf-8").splitlines()
+    for n, name in enumerate(RARE_NAMES, 1):
+        cells = lines[n].split(",")
+        cells[0] = name
+        lines[n] = ",".join(cells)
+    data = ("\r\n".join(lines) + "\r\n").encode("gb18030")
+    assert b"\x95\x32\x82\x36" in data  # U+20000 in GB 18030: a four-byte sequence
+    workers.write_bytes(data)
+    return [line.split(",")[0] for line in lines[1:]]
+
+
+def test_item2_a_gb18030_csv_is_refused_once_up_front_saying_what_to_do(story: Story) -> None:
+    workers, base = batch_setup(story, rows=4)
+    gb18030_workers(workers)
+    result = run("batch", workers, *base, "--out", story.work / "o")
+    assert_one_error(result, 2, f"{workers} byte")
+    assert "GB 18030" in result.stderr and "--encoding gb18030" in result.stderr
+    assert issued(story.db) == 0
+    assert not (story.work / "o" / "errors.csv").exists()
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "GB18030", "gbk"])
+def test_item2_encoding_gb18030_reads_rare_characters(story: Story, encoding: str) -> None:
+    workers, base = batch_setup(story, rows=4)
+    names = gb18030_workers(workers)
+    result = run("batch", workers, *base, "--out", story.work / "o", "--encoding", encoding)
+    assert result.exit_code == 0, result.output
+    lines = (story.work / "o" / "manifest.jsonl").read_text("utf-8").splitlines()
+    assert sorted(json.loads(line)["name"] for line in lines) == sorted(names)
+    for line in lines:
+        entry = json.loads(line)
+        cred = anxinma.decode_unverified(entry["code"]).credential
+        assert cred is not None and cred.name == entry["name"]
+    again = run("batch", workers, *base, "--out", story.work / "o", "--encoding", encoding)
+    assert again.exit_code == 0 and "nothing new to issue" in again.stderr  # the same batch: resumable
+
+
+def test_item2_a_utf8_csv_with_a_bom_reads_with_either_utf8_name(story: Story) -> None:
+    workers, base = batch_setup(story, rows=3)
+    workers.write_bytes(b"\xef\xbb\xbf" + workers.read_bytes())
+    for encoding, out in (("utf-8", "o1"), ("utf-8-sig", "o2")):
+        result = run("batch", workers, *base, "--out", story.work / out, "--encoding", encoding)
+        assert result.exit_code == 0, result.output
+
+
+def test_item2_the_shared_reader_names_the_line_and_suggests_the_fix(tmp_path: Path) -> None:
+    from anxinma.cli.common import CliError
+    from anxinma.cli.files import decode_text
+
+    data = "name\n王秀英\n".encode("gb18030")
+    with pytest.raises(CliError) as caught:
+        decode_text(data, "w.csv", option=True)
+    assert caught.value.where == "w.csv byte 5 (line 2)"
+    assert decode_text(data, "w.csv", encoding="gb18030") == "name\n王秀英\n"
+    with pytest.raises(CliError, match="not gb18030 text"):
+        decode_text(b"\x81", "w.csv", encoding="gb18030")
+
+
+# -- item 8: population runs outside the checkout -------------------------------------------------
+
+
+def test_item8_population_needs_no_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("population", "--out", "w.csv", "--count", "25", "--seed", "3")
+    assert result.exit_code == 0, result.output
+    from_table = run("population", "--out", "x.csv", "--count", "25", "--seed", "3",
+                     "--enterprises", REPO / "examples" / "enterprises.tsv")  # fmt: skip
+    assert from_table.exit_code == 0
+    assert (tmp_path / "w.csv").read_bytes() == (tmp_path / "x.csv").read_bytes()
+    pyproject = (REPO / "pyproject.toml").read_text("utf-8")
+    assert '"examples/enterprises.tsv" = "anxinma/_demo/enterprises.tsv"' in pyproject  # in the wheel
+
+
+# -- item 12: every group without a command prints its help ---------------------------------------
+
+
+@pytest.mark.parametrize("group", ["trust", "status", "directory", "report"])
+def test_item12_a_group_without_a_command_prints_its_help(group: str) -> None:
+    result = run(group)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"Usage: main {group} [OPTIONS]")
+    assert "Commands:" in result.stdout
+    assert "\\n" not in result.output and result.stderr == ""

@@ -35,6 +35,7 @@ from ..batch import (
     synthetic_population,
 )
 from ..errors import UsageError
+from ..fonts import FontMissingError
 from ..issue import DEFAULT_VALID_DAYS, MAX_VALID_DAYS
 from .common import (
     EXIT_OK,
@@ -201,6 +202,8 @@ def batch_command(
         try:
             result = run_batch(data, source=workers, key=key, db=db, options=options, now=moment,
                                progress=progress)  # fmt: skip
+        except FontMissingError as exc:
+            raise CliError("--format png --cards", str(exc)) from None
         except UsageError as exc:
             where, _, message = str(exc).partition(": ")
             raise CliError(where, message or where) from None

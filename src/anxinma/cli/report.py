@@ -8,16 +8,26 @@ import click
 
 from ..errors import UsageError
 from ..report import FORMATS, RANKING_HEADERS, coverage, coverage_tables, ranking, render_table
-from .common import NOW_HELP, CliError, clock, parse_time
+from .common import NOW_OPTION, CliError, clock, command_group
 from .documents import DIRECTORY_OPTION, ROOT_OPTION, optional_directory
 from .files import open_db
 
 __all__ = ["report_group"]
 
+report_group = command_group(
+    "report",
+    """Coverage and rankings from an issuer database.
 
-@click.group("report")
-def report_group() -> None:
-    """Coverage and rankings from an issuer database."""
+    With the root-signed enterprise directory (--directory, --root) the
+    reports name each enterprise and its district; without it, enterprises
+    are listed by USCC and grouped by the region their USCC names.
+
+    \b
+    Example:
+      anxinma report coverage --db issuer.db --directory directory.cwt --root root.pub.pem
+      anxinma report ranking --db issuer.db --directory directory.cwt --root root.pub.pem --top 10
+    """,
+)
 
 
 _REPORT_FORMAT = click.option(
@@ -30,12 +40,18 @@ _REPORT_FORMAT = click.option(
 @DIRECTORY_OPTION
 @ROOT_OPTION
 @_REPORT_FORMAT
-@click.option("--now", metavar="ISO8601", callback=parse_time, help=NOW_HELP)
+@NOW_OPTION
 def coverage_command(db_path: str, directory_path: str | None, root_paths: tuple[str, ...], fmt: str,
                      now: dt.datetime | None) -> None:  # fmt: skip
     """Per enterprise and per district: workers registered, with a live credential, green,
     yellow (health exam or insurance lapsed), red, suspended, revoked, expired; the
-    certification rate (live / registered)."""
+    certification rate (live / registered).
+
+    \b
+    Example:
+      anxinma report coverage --db issuer.db --directory directory.cwt --root root.pub.pem
+      anxinma report coverage --db issuer.db --format csv > coverage.csv
+    """
     moment = now or clock()
     directory = optional_directory(directory_path, root_paths, moment)
     with open_db(db_path) as db:
@@ -55,10 +71,16 @@ def coverage_command(db_path: str, directory_path: str | None, root_paths: tuple
 @_REPORT_FORMAT
 @click.option("--district", help="Rank only the enterprises of this district.")
 @click.option("--top", type=click.IntRange(1), help="Show only the first N.")
-@click.option("--now", metavar="ISO8601", callback=parse_time, help=NOW_HELP)
+@NOW_OPTION
 def ranking_command(db_path: str, directory_path: str | None, root_paths: tuple[str, ...], fmt: str,
                     district: str | None, top: int | None, now: dt.datetime | None) -> None:  # fmt: skip
-    """Enterprises ranked by workers with a live credential, with their district."""
+    """Enterprises ranked by workers with a live credential, with their district.
+
+    \b
+    Example:
+      anxinma report ranking --db issuer.db --directory directory.cwt --root root.pub.pem \\
+          --district 海曙区 --top 10
+    """
     moment = now or clock()
     directory = optional_directory(directory_path, root_paths, moment)
     with open_db(db_path) as db:
