@@ -17,6 +17,7 @@ from .common import (
     NOW_OPTION,
     PASSPHRASE_OPTION,
     CliError,
+    check_expiry,
     clock,
     command_group,
     now_in_cst,
@@ -136,6 +137,7 @@ def directory_build_command(
     enterprises, notes = enterprises_from_tsv(text, source=tsv)
     root = read_private_key(root_key_path, passphrase_env)
     issued = now_in_cst(now)
+    check_expiry(issued, valid_days)
     directory = Directory(sequence, issued, issued + dt.timedelta(days=valid_days), tuple(enterprises))
     data = directory.sign(root)
     self_check(out_path, lambda: Directory.load(data, [root.public_key()], now=issued))

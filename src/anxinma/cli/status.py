@@ -16,6 +16,7 @@ from .common import (
     NOW_OPTION,
     PASSPHRASE_OPTION,
     CliError,
+    check_expiry,
     clock,
     command_group,
     now_in_cst,
@@ -145,6 +146,7 @@ def status_publish_command(
         except UsageError as exc:
             raise CliError("--list-id", str(exc)) from None
     issued = now_in_cst(now)
+    check_expiry(issued, valid_days)
     expires = issued + dt.timedelta(days=valid_days)
     token = StatusListToken(issuer_id, list_id, issued, expires, statuses, ttl)
     replace_file(out_path, token.sign(key))
