@@ -527,3 +527,30 @@ def test_item12_a_group_without_a_command_prints_its_help(group: str) -> None:
     assert result.stdout.startswith(f"Usage: main {group} [OPTIONS]")
     assert "Commands:" in result.stdout
     assert "\\n" not in result.output and result.stderr == ""
+
+
+# -- expectations: verify --demo, scan on an SVG -----------------------------------------------------------
+
+
+def test_verify_demo_verifies_a_code_from_anxinma_demo(tmp_path: Path) -> None:
+    demo = run("demo", "--out-dir", tmp_path)
+    code = next(line for line in demo.stdout.splitlines() if line.startswith("AXM1:"))
+    result = run("verify", "--demo", code)
+    assert result.exit_code == demo.exit_code, result.output
+    headline = next(line for line in demo.stdout.splitlines() if line.startswith(("GREEN", "YELLOW", "RED")))
+    assert result.stdout.splitlines()[0] == headline
+    as_json = run("verify", "--demo", code, "--json")
+    assert json.loads(as_json.stdout)["issuer"]["id"] == "nb-demo"
+    clash = run("verify", "--demo", code, "--trust", DEMO_KEYS / "demo-issuer.pub.pem")
+    assert_one_error(clash, 2, "--trust")
+    assert "--demo" in clash.stderr
+    assert_one_error(run("verify", code), 2, "--trust")  # neither documents nor --demo
+
+
+def test_scan_on_an_svg_says_what_to_do(tmp_path: Path) -> None:
+    pytest.importorskip("zxingcpp", reason="scan needs the extra anxinma[scan]")
+    run("demo", "--out-dir", tmp_path)
+    svg = tmp_path / "anxinma-demo.svg"
+    result = run("scan", svg, "--demo")
+    assert_one_error(result, 2, str(svg))
+    assert "SVG" in result.stderr and "render" in result.stderr and "--out qr.png" in result.stderr

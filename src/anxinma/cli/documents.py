@@ -24,7 +24,7 @@ from ..errors import UsageError
 from ..keys import raw_public_key
 from ..status import MAX_TOKEN_BYTES, StatusListToken
 from ..trust import MAX_TRUST_LIST_BYTES, TrustedIssuer, TrustList
-from ..verify import Keyring
+from ..verify import Keyring, Policy
 from .common import CliError
 from .files import parse_public_key, read_bytes, read_public_key
 
@@ -34,6 +34,7 @@ __all__ = [
     "Held",
     "check_issuer_id",
     "demo_held",
+    "held_for",
     "load_document",
     "load_held",
     "load_trust",
@@ -187,3 +188,35 @@ ROOT_OPTION = click.option(
 
 def optional_directory(path: str | None, roots: tuple[str, ...], now: dt.datetime) -> Directory | None:
     return None if path is None else read_directory(path, read_roots(roots), now=now)
+
+
+def held_for(
+    demo: bool,
+    trust: tuple[str, ...],
+    roots: tuple[str, ...],
+    statuses: tuple[str, ...],
+    directory: str | None,
+    *,
+    now: dt.datetime,
+    min_sequence: int | None,
+    policy: Policy,
+) -> tuple[Held, Policy]:
+    """What the verifier holds, and the policy (``--demo`` counts its status list fresh until it expires);
+    shared by ``scan`` and ``verify``."""
+    if not demo:
+        if not trust:
+            raise CliError("--trust", "is required (or --demo for the bundled DEMO documents)")
+        return load_held(trust, roots, statuses, directory, now=now, min_sequence=min_sequence), policy
+    given = {
+        "--trust": trust,
+        "--root": roots,
+        "--status": statuses,
+        "--directory": directory,
+        "--trust-min-sequence": min_sequence,
+    }
+    clash = next((option for option, value in given.items() if value not in (None, ())), None)
+    if clash is not None:
+        raise CliError(clash, "cannot be combined with --demo (which uses the bundled DEMO documents)")
+    held = demo_held(now)
+    token = held.status[0]
+    return held, Policy(token.expires_at - token.issued_at, policy.stale_status_color)

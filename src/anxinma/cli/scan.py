@@ -46,7 +46,7 @@ from .common import (
     parse_time,
     say,
 )
-from .documents import Held, demo_held, load_held
+from .documents import Held, held_for
 from .files import read_bytes
 from .show import COLOR_STYLE, echo_json, print_verification, verification_json
 
@@ -146,37 +146,6 @@ def _check_id(id_number: str | None) -> None:
             raise CliError("--id-number", problem)
 
 
-def _verifier(
-    demo: bool,
-    trust: tuple[str, ...],
-    roots: tuple[str, ...],
-    statuses: tuple[str, ...],
-    directory: str | None,
-    *,
-    now: dt.datetime,
-    min_sequence: int | None,
-    policy: Policy,
-) -> tuple[Held, Policy]:
-    """What the verifier holds, and the policy (``--demo`` counts its status list fresh until it expires)."""
-    if not demo:
-        if not trust:
-            raise CliError("--trust", "is required (or --demo for the bundled DEMO documents)")
-        return load_held(trust, roots, statuses, directory, now=now, min_sequence=min_sequence), policy
-    given = {
-        "--trust": trust,
-        "--root": roots,
-        "--status": statuses,
-        "--directory": directory,
-        "--trust-min-sequence": min_sequence,
-    }
-    clash = next((option for option, value in given.items() if value not in (None, ())), None)
-    if clash is not None:
-        raise CliError(clash, "cannot be combined with --demo (which uses the bundled DEMO documents)")
-    held = demo_held(now)
-    token = held.status[0]
-    return held, Policy(token.expires_at - token.issued_at, policy.stale_status_color)
-
-
 @click.command("scan")
 @click.argument("photos", nargs=-1, required=True, metavar="PHOTO...")
 @click.option(
@@ -245,6 +214,11 @@ def scan_command(
 
     Exit status: 0 all green, 3 worst yellow, 1 any red or a photo without a
     code, 2 usage error, a document refused or a file that is not an image.
+
+    \b
+    Examples:
+      anxinma scan door.jpg --trust trust.cwt --root root.pub.pem --status status-0.cwt
+      anxinma scan photo.jpg --demo
     """
     _available("scan")
     _check_id(id_number)
@@ -252,7 +226,7 @@ def scan_command(
         raise CliError("PHOTO", "standard input (-) can be read once")
     moment = now or clock()
     policy = Policy(dt.timedelta(hours=max_status_age), Color(stale))
-    held, policy = _verifier(
+    held, policy = held_for(
         demo, trust_paths, root_paths, status_paths, directory_path, now=moment, min_sequence=min_sequence,
         policy=policy,
     )  # fmt: skip

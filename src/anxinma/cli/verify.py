@@ -1,7 +1,7 @@
 """``anxinma verify``: load what the verifier holds, verify the code, show the verdict (spec §10).
 
-The whole walk: :func:`~anxinma.cli.documents.load_held` (trust list or keys,
-status lists, directory), :func:`anxinma.verify`, then
+The whole walk: :func:`~anxinma.cli.documents.held_for` (trust list or keys,
+status lists, directory; or the bundled DEMO documents with ``--demo``), :func:`anxinma.verify`, then
 :func:`~anxinma.cli.show.print_verification` or ``--json``; the exit status
 follows the colour.  ``--image`` hands a photo to
 :func:`~anxinma.cli.scan.verify_photo`.
@@ -17,7 +17,7 @@ from .. import gbcodes
 from ..idcheck import normalize_id_number
 from ..verify import Color, Policy, verify
 from .common import COLOR_EXIT, MAX_STATUS_AGE_OPTION, NOW_HELP, STALE_OPTION, CliError, clock, parse_time
-from .documents import load_held
+from .documents import held_for
 from .files import read_code
 from .scan import verify_photo
 from .show import echo_json, print_verification, verification_json
@@ -31,7 +31,6 @@ __all__ = ["verify_command"]
     "--trust",
     "trust_paths",
     multiple=True,
-    required=True,
     metavar="TRUST.cwt|PUB.pem",
     help="A root-signed trust list (needs --root), or, for quick tests, a trusted issuer public key "
     "(repeat for several). A .cwt file or COSE content is a trust list; anything else a PEM key.",
@@ -59,6 +58,12 @@ __all__ = ["verify_command"]
     type=click.IntRange(0),
     metavar="N",
     help="Refuse a trust list older than sequence N (the newest one seen: no rollback).",
+)
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Verify against the bundled DEMO root, trust list, status list and directory, as 'anxinma demo' "
+    "does (demonstrations only; the demo status list counts as fresh until it expires).",
 )
 @MAX_STATUS_AGE_OPTION
 @STALE_OPTION
@@ -90,6 +95,7 @@ def verify_command(
     status_paths: tuple[str, ...],
     directory_path: str | None,
     min_sequence: int | None,
+    demo: bool,
     max_status_age: float,
     stale: str,
     now: dt.datetime | None,
@@ -106,16 +112,23 @@ def verify_command(
     wrong_issuer, expired).
 
     Exit status: 0 green, 3 yellow, 1 red, 2 usage error or a document refused.
+
+    \b
+    Examples:
+      anxinma verify 'AXM1:...' --trust trust.cwt --root root.pub.pem --status status-0.cwt
+      anxinma verify - --trust nb.pub.pem < code.txt
+      anxinma verify --demo 'AXM1:...'        # a code from 'anxinma demo'
     """
     if id_number is not None:
         problem = gbcodes.id_number_problem(normalize_id_number(id_number))
         if problem is not None:
             raise CliError("--id-number", problem)
     moment = now or clock()
-    held = load_held(
-        trust_paths, root_paths, status_paths, directory_path, now=moment, min_sequence=min_sequence
-    )
     policy = Policy(max_status_age=dt.timedelta(hours=max_status_age), stale_status_color=Color(stale))
+    held, policy = held_for(
+        demo, trust_paths, root_paths, status_paths, directory_path, now=moment, min_sequence=min_sequence,
+        policy=policy,
+    )  # fmt: skip
     if is_image:
         ctx.exit(verify_photo(code, held, now=moment, policy=policy, id_number=id_number, as_json=as_json))
     text = read_code(code)
