@@ -43,6 +43,7 @@ from .common import (
     NOW_OPTION,
     PASSPHRASE_OPTION,
     CliError,
+    FiniteFloatRange,
     check_expiry,
     clock,
     say,
@@ -262,7 +263,7 @@ def _summary(r: BatchResult, source: str) -> str:
     metavar="YYYY-MM-DD",
     help="The day expiry dates spread around (fixed: the output is deterministic).",
 )
-@click.option("--bad-rate", type=click.FloatRange(0, 0.5), default=0.01, show_default=True,
+@click.option("--bad-rate", type=FiniteFloatRange(0, 0.5), default=0.01, show_default=True,
               help="Share of rows with a planted defect.")  # fmt: skip
 def population_command(
     out_path: Path, count: int, seed: int, tsv_path: str | None, encoding: str, as_of: str, bad_rate: float

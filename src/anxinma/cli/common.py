@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import math
 import os
 import sqlite3
 import sys
@@ -42,6 +43,7 @@ __all__ = [
     "TIME_HELP",
     "Cli",
     "CliError",
+    "FiniteFloatRange",
     "check_expiry",
     "clock",
     "command_group",
@@ -234,6 +236,9 @@ def _failure(exc: Exception) -> int:
     if isinstance(exc, OSError):
         _report(str(exc.filename or "I/O"), exc.strerror or str(exc))
         return EXIT_RED
+    if isinstance(exc, UnicodeError):  # bytes of an argument or file name that are not UTF-8
+        _report("argument", "holds bytes that are not UTF-8 text (a file name or value from another locale?)")
+        return EXIT_USAGE
     if isinstance(exc, sqlite3.Error):
         _report("issuer database", str(exc))
         return EXIT_RED
@@ -321,6 +326,16 @@ PASSPHRASE_OPTION = click.option(
 )
 
 
+class FiniteFloatRange(click.FloatRange):
+    """A float option in a range that also refuses ``nan`` (which no range comparison catches)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        return number
+
+
 def out_option(metavar: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option(
         "--out",
@@ -345,7 +360,7 @@ def valid_days_option(default: int) -> Callable[[Callable[..., Any]], Callable[.
 #: The verdict policy options shared by ``verify`` and ``scan`` (spec §10.6).
 MAX_STATUS_AGE_OPTION = click.option(
     "--max-status-age",
-    type=click.FloatRange(0, 24 * MAX_DOCUMENT_DAYS, min_open=True),
+    type=FiniteFloatRange(0, 24 * MAX_DOCUMENT_DAYS, min_open=True),
     default=DEFAULT_POLICY.max_status_age.total_seconds() / 3600,
     show_default=True,
     metavar="HOURS",

@@ -96,6 +96,8 @@ def _status_command(name: str, status: Status, summary: str) -> None:
     @click.argument("handle", metavar="CARD_NO|CRED_ID")
     @NOW_OPTION
     def command(db_path: str, handle: str, now: dt.datetime | None) -> None:
+        if not handle.isprintable() or not handle.isascii():
+            raise CliError("CARD_NO|CRED_ID", f"{handle!r} is not a card number or credential id")
         with open_db(db_path) as db:
             try:
                 changed = db.set_status(handle, status, now=now_in_cst(now))
