@@ -30,7 +30,7 @@ from anxinma.batch import (
 )
 from anxinma.cli.batch import batch_command, population_command
 from anxinma.cli.common import Cli
-from anxinma.issuerdb import _V1, IssuerDB, credential_id
+from anxinma.issuerdb import _V1, SCHEMA_VERSION, IssuerDB, credential_id
 from anxinma.keys import private_key_pem
 from anxinma.transport import from_text
 
@@ -260,7 +260,7 @@ def test_a_schema_1_database_is_migrated_keeping_its_records(tmp_path: Path) -> 
     con.commit()
     con.close()
     with IssuerDB(path) as db:
-        assert db.schema_version == 2 and len(db.id_key) == 32
+        assert db.schema_version == SCHEMA_VERSION and len(db.id_key) == 32
         (old,) = db.find("NB9")
         assert old.cred_id == "00aa" and old.status_ref == anxinma.StatusRef(list_id=0, index=5)
         (state,) = db.worker_states()

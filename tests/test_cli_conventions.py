@@ -111,7 +111,6 @@ def test_help_shows_an_example_of_the_command(path: tuple[str, ...], command: cl
     assert any(re.match(rf"{re.escape(runs)}(\s|$)", line) for line in examples), (
         f"'{runs} --help' has no example line starting with '{runs}'"
     )
-    assert "Example" in result.stdout
 
 
 @pytest.mark.parametrize(("path", "command"), ALL, ids=IDS)
@@ -176,6 +175,14 @@ class World:
                 "--now", NOW)  # fmt: skip
         self.ok("population", "--out", root / "workers.csv", "--count", "3", "--bad-rate", "0")
         self.ok("render", self.code, "--out", root / "qr.png")
+        files = {
+            "registered.csv": "id_number,name,enterprise_uscc\n330203198503150020,王秀英,"
+            "91330203MA2H123450\n",
+            "firms.csv": "enterprise_uscc,enterprise_name,district\n91330203MA2H123450,宁波某家政,海曙区\n",
+            "orders.csv": "order_id,card_no,service_date\nO-1,NB2021000123,2026-03-01\n",
+        }
+        for name, text in files.items():
+            (root / name).write_text(text, "utf-8")
         for command in ("add", "compromise", "remove", "retire", "sign"):  # one source each to edit
             shutil.copyfile(source, root / f"scratch-{command}.json")
 
@@ -197,6 +204,13 @@ BASES: dict[tuple[str, ...], str] = {
     "--encoding utf-8 --now {now}",
     ("directory", "show"): "{r}/directory.cwt --root {root_pub} --uscc 91330203MA2H123450 --now {now}",
     ("inspect",): "{code}",
+    ("orders",): "",
+    ("orders", "import"): "{r}/orders.csv --db {r}/issuer.db --now {now}",
+    ("roster",): "",
+    ("roster", "import"): "{r}/registered.csv --db {r}/issuer.db --enterprises {r}/firms.csv --now {now}",
+    ("serve",): "--db {r}/issuer.db --site {r}/folder --host 127.0.0.1 --port 0 --workers 1 "
+    "--cors-origin https://example.org --max-age-days 30 --flood-limit 100 --address-rate 20 "
+    "--device-rate 0.5",
     ("issue",): "{reference} --key {key} --valid-days 30 --db {r}/issuer.db --list-id 0 --replace "
     "--trust {r}/trust.cwt --root {root_pub} --now {now}",
     ("keygen",): "--out-dir {r}/keys2 --name k",
@@ -205,6 +219,10 @@ BASES: dict[tuple[str, ...], str] = {
     ("render",): "{code} --out {r}/r.svg --scale 2 --border 1",
     ("report",): "",
     ("report", "coverage"): "--db {r}/issuer.db --directory {r}/directory.cwt --root {root_pub} "
+    "--format text --now {now}",
+    ("report", "display-rate"): "--db {r}/issuer.db --directory {r}/directory.cwt --root {root_pub} "
+    "--format text --from 2026-01-01 --to 2026-12-31 --now {now}",
+    ("report", "ratings"): "--db {r}/issuer.db --directory {r}/directory.cwt --root {root_pub} "
     "--format text --now {now}",
     ("report", "ranking"): "--db {r}/issuer.db --directory {r}/directory.cwt --root {root_pub} "
     "--format text --district 海曙区 --top 3 --now {now}",
@@ -228,6 +246,8 @@ BASES: dict[tuple[str, ...], str] = {
     ("trust", "sign"): "{r}/scratch-sign.json --root-key {root_key} --out {r}/t3.cwt --valid-days 30 "
     "--now {now}",
     ("verify",): "{code} {held}",
+    ("worker",): "",
+    ("worker", "show"): "NB2021000123 --db {r}/issuer.db",
 }
 HELD = (
     "--trust {r}/trust.cwt --root {root_pub} --status {r}/status-0.cwt --directory {r}/directory.cwt "
@@ -284,6 +304,17 @@ def variants(
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     return World(tmp_path_factory.mktemp("world"))
+
+
+@pytest.fixture(autouse=True)
+def no_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """'anxinma serve' checks its options and the database, then would serve until stopped: here
+    it returns at that point instead."""
+    try:
+        import anxinma.server.run as run_module
+    except ImportError:  # no server extra: serve stops at once with one line (also a convention)
+        return
+    monkeypatch.setattr(run_module, "serve", lambda *args, **kwargs: None)
 
 
 def test_every_command_has_a_base_invocation(world: World) -> None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import datetime as dt
 import errno
 import hashlib
@@ -61,7 +62,7 @@ from .errors import AnxinmaError, RecordError, UsageError
 from .fonts import Font, font_for, installed_fonts
 from .issue import Issuer, credential_for
 from .issuerdb import BatchItem, Issuance, IssuerDB, Refusal
-from .model import CST, Service, StatusRef
+from .model import CST, Rating, Service, StatusRef
 from .record import FIELDS, REQUIRED, parse_worker
 from .transport import to_text
 from .verify import decode_unverified
@@ -132,6 +133,9 @@ class BatchOptions:
     chunk: int = DEFAULT_CHUNK
     specimen: bool = False
     file_mode: int = 0o600  # personal data: owner only; 0o640 for a print shop's group (docs/batch.md)
+    #: card number -> the rating summary of its recorded evaluations (spec/visit-v1.md §7.3);
+    #: a card found here gets that rating instead of the row's.
+    ratings: Mapping[str, Rating] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,6 +343,9 @@ def _sign_row(row: _Row, ref: StatusRef, photo: str | None) -> _Signed:
     try:
         record = _csv_record(row.cells) if isinstance(row.cells, Mapping) else _strict_json(row.cells)
         worker = parse_worker(record)
+        rating = _STATE["ratings"].get(worker.card_no)
+        if rating is not None:
+            worker = dataclasses.replace(worker, rating=rating)
         if photo is not None:
             _load_photo(_STATE["photo_dir"], photo)
         issuer: Issuer = _STATE["issuer"]
@@ -662,7 +669,8 @@ def run_batch(
     config = {"key": key.private_bytes_raw(), "id_key": db.id_key, "now": now, "out": options.out,
               "valid_days": options.valid_days, "enterprises": dict(options.enterprises),
               "specimen": options.specimen, "parent": os.getpid(), "batch_id": batch_id,
-              "photo_dir": str(Path(source).parent), "font": font, "mode": options.file_mode}  # fmt: skip
+              "photo_dir": str(Path(source).parent), "font": font, "mode": options.file_mode,
+              "ratings": dict(options.ratings)}  # fmt: skip
     try:
         _schedule(run, jobs, work, config)
     finally:

@@ -23,7 +23,8 @@ Indexes are drawn uniformly at random from the unused ones (herd privacy:
 the index says nothing about issuance order).
 
 The schema is versioned (``schema_version`` in ``meta``) and migrated forward
-on open, one transaction per step: 0 (empty file) -> 1 -> 2.
+on open, one transaction per step: 0 (empty file) -> 1 -> 2 -> 3.
+Schema 3 adds the roster, orders and visit records (:mod:`anxinma.visitdb`).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ __all__ = [
     "id_mac",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _V1 = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS status_lists (
@@ -117,6 +118,60 @@ CREATE TABLE batches (
     started_at INTEGER NOT NULL,
     finished_at INTEGER
 )
+"""
+# Schema 3 (spec/visit-v1.md §7, issue 13): the registered workers and enterprises
+# (roster), the orders enterprises report, and the visit records households send.
+_V3 = """
+CREATE TABLE roster_enterprises (
+    uscc TEXT PRIMARY KEY,
+    name TEXT,
+    district TEXT,
+    imported_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE roster_workers (
+    id_mac TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    enterprise_uscc TEXT NOT NULL,
+    card_no TEXT,
+    imported_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX roster_workers_enterprise ON roster_workers(enterprise_uscc);
+CREATE TABLE orders (
+    enterprise_uscc TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    card_no TEXT NOT NULL,
+    service_date TEXT NOT NULL,
+    imported_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (enterprise_uscc, order_id)
+);
+CREATE INDEX orders_card_day ON orders(card_no, service_date);
+CREATE TABLE visits (
+    record_id BLOB PRIMARY KEY,
+    digest BLOB NOT NULL UNIQUE,
+    record BLOB NOT NULL,
+    device_kid TEXT NOT NULL,
+    cred_id TEXT NOT NULL REFERENCES credentials(cred_id),
+    card_no TEXT NOT NULL,
+    issuer TEXT,
+    color TEXT NOT NULL,
+    reasons TEXT NOT NULL,
+    scanned_at INTEGER NOT NULL,
+    scan_day TEXT NOT NULL,
+    entered_at INTEGER,
+    made_at INTEGER NOT NULL,
+    stars INTEGER,
+    tags INTEGER,
+    complaint INTEGER,
+    live_at_scan INTEGER NOT NULL,
+    flags TEXT,
+    received_at INTEGER NOT NULL
+);
+CREATE INDEX visits_card_day ON visits(card_no, scan_day);
+CREATE INDEX visits_device_day ON visits(device_kid, scan_day);
+CREATE INDEX visits_cred ON visits(cred_id)
 """
 
 
@@ -254,12 +309,17 @@ def _v1_to_v2(db: sqlite3.Connection) -> None:
     db.execute("INSERT INTO meta VALUES ('id_key', ?)", (secrets.token_hex(32),))
 
 
+def _v2_to_v3(db: sqlite3.Connection) -> None:
+    for statement in _statements(_V3):
+        db.execute(statement)
+
+
 def _statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
 #: Migration i takes a database from schema version i to i + 1.
-_MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v0_to_v1, _v1_to_v2)
+_MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v0_to_v1, _v1_to_v2, _v2_to_v3)
 
 
 def _version(db: sqlite3.Connection) -> int:

@@ -27,6 +27,7 @@ __all__ = [
     "KeyLabel",
     "StatusListClaim",
     "TrustListClaim",
+    "VisitClaim",
 ]
 
 #: COSE algorithm identifier of EdDSA (RFC 9053 §2.2); the only one accepted.
@@ -142,3 +143,26 @@ class EnterpriseLabel(IntEnum):
     NAME = 2
     DISTRICT = 3
     REGION = 4
+
+
+class VisitClaim(IntEnum):
+    """Claims of a visit record (spec/visit-v1.md §3), a document of type
+    ``application/anxinma-visit+cwt`` made and signed by a household's device."""
+
+    IAT = 6  # when the device made and signed the record
+    RECORD_ID = -1
+    DEVICE_KEY = -2
+    CREDENTIAL = -3
+    ISSUER = -4
+    VERDICT = -5
+    REASONS = -6
+    SCANNED_AT = -7
+    ENTERED_AT = -8
+    STARS = -9
+    TAGS = -10
+    COMPLAINT = -11
+
+    @property
+    def field(self) -> str:
+        """The JSON field name of this claim (spec/visit-v1.md §4)."""
+        return "made_at" if self is VisitClaim.IAT else self.name.lower()

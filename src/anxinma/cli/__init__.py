@@ -4,7 +4,9 @@ Commands: ``keygen``, ``issue``, ``verify``, ``inspect``, ``render``, ``demo``,
 ``scan``, ``batch``, ``population``, and the groups ``trust`` (edit and sign a
 trust list, spec §15.2), ``status`` (the issuer's status lists: revoke,
 suspend, reinstate, publish, spec §15.3), ``directory`` (the root-signed
-enterprise directory, spec §15.4) and ``report`` (coverage and rankings).
+enterprise directory, spec §15.4), ``report`` (coverage, rankings, display rate,
+ratings), ``roster`` and ``orders`` (imports), ``serve`` (the endpoint for visit
+records, spec/visit-v1.md) and ``worker`` (one file per card).
 
 This package is the one place of anxinma that reads the clock, files and the
 environment; the library core gets time and keys passed in.  The exit status
@@ -29,7 +31,8 @@ replaces its previous version in one rename.
 
 The modules: one per command or group (:mod:`.keys`, :mod:`.codes`,
 :mod:`.verify`, :mod:`.demo`, :mod:`.trust`, :mod:`.status`,
-:mod:`.directory`, :mod:`.batch`, :mod:`.report`, :mod:`.scan`), each defining
+:mod:`.directory`, :mod:`.batch`, :mod:`.report`, :mod:`.scan`, :mod:`.roster`,
+:mod:`.serve`, :mod:`.worker`), each defining
 its commands without knowing :func:`main`, on four shared ones: :mod:`.common`
 (exit statuses, :class:`~.common.CliError`, the group class, the clock, common
 options), :mod:`.files` (reading and writing files), :mod:`.documents` (the
@@ -49,10 +52,13 @@ from .demo import demo_command
 from .directory import directory_group, enterprises_from_tsv
 from .keys import keygen_command
 from .report import report_group
+from .roster import orders_group, roster_group
 from .scan import scan_command
+from .serve import serve_command
 from .status import status_group
 from .trust import trust_group
 from .verify import verify_command
+from .worker import worker_group
 
 __all__ = ["EXIT_OK", "EXIT_RED", "EXIT_USAGE", "EXIT_YELLOW", "enterprises_from_tsv", "main"]
 
@@ -103,5 +109,9 @@ for _command in (
     report_group,
     population_command,
     scan_command,
+    roster_group,
+    orders_group,
+    serve_command,
+    worker_group,
 ):
     main.add_command(_command)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import datetime as dt
 import errno
 import fcntl
@@ -179,8 +180,11 @@ def batch_command(
     it issues nothing. A file that is not UTF-8 is refused up front, saying what
     it looks like (a CSV saved by Excel on Chinese Windows: --encoding gb18030).
     PNG cards (--format png --cards) need a font with every character of the
-    cards: checked before anything is issued.  Exit status: 0 every row issued,
-    1 some rows bad (the others issued), 2 nothing done (usage error).
+    cards: checked before anything is issued.  A card that households have
+    evaluated ('anxinma serve') gets the summary of its counted evaluations as
+    its rating (spec/visit-v1.md §7.3), whatever the row says.  Exit status: 0
+    every row issued, 1 some rows bad (the others issued), 2 nothing done
+    (usage error).
 
     \b
     Examples:
@@ -199,6 +203,7 @@ def batch_command(
                            chunk=chunk_size, specimen=specimen,
                            file_mode=0o640 if group_readable else 0o600)  # fmt: skip
     with _batch_lock(db_path), open_db(db_path) as db:
+        options = dataclasses.replace(options, ratings=db.ratings_by_card())
         progress = _ProgressLine(workers)
         try:
             result = run_batch(data, source=workers, key=key, db=db, options=options, now=moment,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ from ..status import Status
 from ..transport import to_text
 from ..trust import KeyState
 from ..verify import Unverified, decode_unverified
+from ..visitdb import VisitDB
 from .common import (
     EXIT_RED,
     NOW_OPTION,
@@ -93,6 +95,9 @@ def issue_command(
     With --db, the code carries a status list reference (list and a random
     unused index, spec §15.3) and is recorded in the issuer database; its
     credential id, which 'anxinma status revoke' accepts, goes to standard error.
+    When households have evaluated the card (visit records, 'anxinma serve'), the
+    code carries the summary of the evaluations that count instead of the
+    record's rating (spec/visit-v1.md §7.3).
 
     An invalid record is refused with exit 2, naming the field; nothing is
     printed on standard output then.  So is a record outside the issuer's
@@ -203,6 +208,9 @@ def _issue_recorded(
         ref = db.allocate(list_id)
     except UsageError as exc:
         raise CliError("--list-id", str(exc)) from None
+    rating = db.rating_of(record.card_no) if isinstance(db, VisitDB) else None
+    if rating is not None:  # what households said (spec/visit-v1.md §7.3) replaces the record's rating
+        record = dataclasses.replace(record, rating=rating)
     cred = credential_for(record, now=now, valid_days=valid_days, status=ref)
     message = _signed(issuer, cred)
     item = Issuance.of(message, cred, record, key=db.id_key, kid=issuer.kid)

@@ -43,10 +43,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from .._files import replace_atomically
 from ..errors import KeyFormatError
-from ..issuerdb import IssuerDB
 from ..keys import load_private_key, load_public_key
 from ..model import Worker
 from ..record import parse_worker
+from ..visitdb import VisitDB
 from .common import EXIT_RED, CliError
 
 __all__ = [
@@ -419,14 +419,15 @@ def _create_private(path: Path) -> None:
         raise write_failure(path, exc) from None
 
 
-def open_db(path: str, *, create: bool = False) -> IssuerDB:
-    """The issuer database at ``path``; only ``status new`` may create one."""
+def open_db(path: str, *, create: bool = False) -> VisitDB:
+    """The issuer database at ``path`` (with the roster, orders and visits of schema 3);
+    only ``status new`` may create one."""
     target = Path(path)
     if create:
         _create_private(target)
     elif not target.is_file():
         raise CliError("--db", f"{path}: no such issuer database (create one with 'anxinma status new')")
     try:
-        return IssuerDB(target)
+        return VisitDB(target)
     except sqlite3.Error as exc:
         raise CliError(path, f"not an issuer database ({exc})") from None

@@ -1,0 +1,164 @@
+"""Load test of ``anxinma serve`` on 127.0.0.1, against the machine's raw Ed25519 verify rate.
+
+    python bench/visits_load.py [--records 20000] [--clients 50] [--batch 25] [--json]
+
+Bounded: it stops by itself (every record answered, or a 10-minute deadline).  One run:
+
+1. an issuer database with 500 credentials, and 20,000 planned visit records
+   (90 % good ones from 4,000 device keys, 5 % exact duplicates of good ones,
+   5 % bad: a flipped signature bit, claims signed by another key, an unknown
+   credential, a scan 45 days old, 1,100 bytes, not base64url, not CBOR);
+2. the raw Ed25519 verify rate of this machine on exactly the good records'
+   signatures (pyca/cryptography, what the server uses): one process, and one
+   process per core (the machine's rate);
+3. ``anxinma serve --workers <cores> --address-rate 0`` started as a child process
+   (the per-address limit is off because all 50 clients share 127.0.0.1; the
+   per-device limit stays on), the records sent by 50 concurrent keep-alive
+   clients in batches, every answer checked (good stored exactly once, bad refused
+   with its reason), the database checked;
+4. the same with one record per request (what a phone sends);
+5. the raw rate measured again (the machine is shared: the figure used is the
+   best of three rounds before and three after the load, the most the machine did:
+   the ratio is conservative).
+
+Reported: records/s, request latency p50/p99, and ingest / raw verify rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from anxinma import cbor
+from anxinma.cose import parse_sign1, sig_structure
+from anxinma.server.app import decode_record_text
+from anxinma.server.loadtest import Planned, ServerProcess, check, cpu_count, now_cst, prepare, send
+from anxinma.visit import VISIT_TYPE
+
+
+def _signed(plan: list[Planned]) -> list[tuple[bytes, bytes, bytes]]:
+    """(raw device key, signature, to-be-signed bytes) of every good record."""
+    out = []
+    for p in plan:
+        if p.expect != "stored" or p.copy:
+            continue
+        data = decode_record_text(p.text)
+        assert data is not None
+        msg = parse_sign1(data, typ=VISIT_TYPE)
+        claims = cbor.decode(msg.payload, max_depth=1, max_items=32)
+        out.append((claims[-2], msg.signature, sig_structure(msg.protected, msg.payload)))
+    return out
+
+
+def _verify_all(items: list[tuple[bytes, bytes, bytes]]) -> int:
+    for raw, signature, tbs in items:
+        Ed25519PublicKey.from_public_bytes(raw).verify(signature, tbs)
+    return len(items)
+
+
+def raw_rates(items: list[tuple[bytes, bytes, bytes]], processes: int, rounds: int = 3) -> tuple[float, ...]:
+    """Verifications per second, the best of ``rounds`` (the machine is shared: the best round
+    is the closest to what it can do): one process, and ``processes`` processes at once."""
+    ones, everys = [], []
+    parts = [items[i::processes] for i in range(processes)]
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        pool.map(_verify_all, [p[:10] for p in parts])  # warm up the processes
+        for _ in range(rounds):
+            start = time.perf_counter()
+            _verify_all(items)
+            ones.append(len(items) / (time.perf_counter() - start))
+            start = time.perf_counter()
+            done = sum(pool.map(_verify_all, parts))
+            everys.append(done / (time.perf_counter() - start))
+    return max(ones), max(everys)
+
+
+def load(db: Path, plan: list[Planned], *, workers: int, clients: int, batch: int) -> dict[str, Any]:
+    server = ServerProcess(db, workers=workers, extra=["--address-rate", "0"])
+    server.start()
+    try:
+        sent = send("127.0.0.1", server.port, plan, clients=clients, batch=batch, timeout=600)
+    finally:
+        server.stop()
+    problems = check(db, plan, sent)
+    latencies = sorted(sent.latencies)
+    return {
+        "records": len(plan),
+        "batch": batch,
+        "requests": sent.requests,
+        "retries": sent.retries,
+        "seconds": round(sent.seconds, 3),
+        "records_per_s": round(len(plan) / sent.seconds),
+        "p50_ms": round(1000 * latencies[len(latencies) // 2], 1),
+        "p99_ms": round(1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
+        "exact": not problems,
+        "problems": problems,
+        "good": sum(1 for p in plan if p.expect == "stored" and not p.copy),
+        "copies": sum(1 for p in plan if p.copy),
+        "bad": sum(1 for p in plan if p.expect != "stored"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--batch", type=int, default=25)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+    cores = cpu_count()
+    results: dict[str, Any] = {"python": platform.python_version(), "cores": cores, "runs": [],
+                               "load_average_before": os.getloadavg()[0]}  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "issuer.db"
+        plan = prepare(db, records=args.records, now=now_cst(), seed=1)
+        items = _signed(plan)
+        before = raw_rates(items, cores)
+        results["runs"].append(load(db, plan, workers=cores, clients=args.clients, batch=args.batch))
+        os.remove(db)
+        plan = prepare(db, records=args.records, now=now_cst(), seed=2)
+        results["runs"].append(load(db, plan, workers=cores, clients=args.clients, batch=1))
+        after = raw_rates(items, cores)
+    results["raw_verify_one_process"] = round(max(before[0], after[0]))
+    results["raw_verify_all_cores"] = round(max(before[1], after[1]))
+    results["raw_measurements"] = [round(x) for x in (*before, *after)]
+    results["load_average_after"] = os.getloadavg()[0]
+    for run in results["runs"]:
+        run["ratio_all_cores"] = round(run["records_per_s"] / results["raw_verify_all_cores"], 2)
+        run["ratio_one_process"] = round(run["records_per_s"] / results["raw_verify_one_process"], 2)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        _print(results)
+    if not all(r["exact"] for r in results["runs"]):
+        sys.exit(1)
+
+
+def _print(r: dict[str, Any]) -> None:
+    one, every = r["raw_verify_one_process"], r["raw_verify_all_cores"]
+    print(f"raw Ed25519 verify: {one:,}/s in one process, {every:,}/s on {r['cores']} cores "
+          f"(measurements {r['raw_measurements']}); load average {r['load_average_before']:.1f} before, "
+          f"{r['load_average_after']:.1f} after")  # fmt: skip
+    columns = ["records/request", "records", "requests", "records/s", "p50", "p99", "/ raw (all cores)",
+               "/ raw (1 process)", "exact"]  # fmt: skip
+    print("| " + " | ".join(columns) + " |")
+    print("|" + " ---: |" * 8 + " --- |")
+    for run in r["runs"]:
+        cells = [run["batch"], f"{run['records']:,}", f"{run['requests']:,}", f"{run['records_per_s']:,}",
+                 f"{run['p50_ms']} ms", f"{run['p99_ms']} ms", run["ratio_all_cores"],
+                 run["ratio_one_process"], "yes" if run["exact"] else run["problems"]]  # fmt: skip
+        print("| " + " | ".join(str(c) for c in cells) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,260 @@
+"""Routes of the endpoint (spec/visit-v1.md §6): ``POST /v1/visits``, ``GET /v1/health`` and
+the static site.
+
+Every error is JSON ``{"error": {"code": ..., "message": ...}}`` with a stable code; a
+refused record inside a batch is not an error of the request: the answer lists, in
+order, what became of each record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import datetime as dt
+import json
+import os
+import re
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..visit import MAX_RECORD_BYTES, VisitError, VisitReason, open_visit, record_digest
+from ..visitdb import Stored
+from .config import ServerConfig
+from .ingest import Writer
+from .limits import Buckets
+
+__all__ = ["CONFIG_VARIABLE", "create_app", "from_environment"]
+
+#: The environment variable that hands the options to worker processes (JSON).
+CONFIG_VARIABLE = "ANXINMA_SERVE_CONFIG"
+_B64URL = re.compile(r"[A-Za-z0-9_-]*\Z")
+_MAX_RECORD_TEXT = -(-MAX_RECORD_BYTES * 4 // 3)  # base64url of a 1024-byte record: 1366 characters
+
+
+class _Refused(Exception):  # noqa: N818  (a request answered with an error, not a failure)
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+def decode_record_text(text: object) -> bytes | None:
+    """The bytes of one record as sent: canonical base64url without padding (RFC 4648 §5)."""
+    if (
+        not isinstance(text, str)
+        or len(text) > _MAX_RECORD_TEXT
+        or not _B64URL.match(text)
+        or len(text) % 4 == 1
+    ):
+        return None
+    try:
+        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    if base64.urlsafe_b64encode(data).rstrip(b"=").decode() != text:  # non-zero padding bits
+        return None
+    return data
+
+
+class _Endpoint:
+    """The state one server process keeps: options, the writer, the rate-limit buckets."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.writer: Writer | None = None
+        self.addresses = Buckets(config.per_process(config.address_rate), config.address_burst)
+        self.devices = Buckets(config.per_process(config.device_rate), config.device_burst)
+
+    async def visits(self, request: Request) -> Response:
+        try:
+            return await self._visits(request)
+        except _Refused as exc:
+            return _error(exc.status, exc.code, exc.message, exc.headers)
+
+    async def _visits(self, request: Request) -> Response:
+        address = request.client.host if request.client else "unknown"
+        wait = self.addresses.take(address, time.monotonic())
+        if wait:
+            raise _Refused(429, "rate_limited", f"too many requests from {address}; retry later",
+                           {"Retry-After": str(max(1, round(wait)))})  # fmt: skip
+        if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+            raise _Refused(415, "unsupported_media_type", "send application/json")
+        texts = _records_of(await self._body(request), self.config.max_records)
+        now = self.config.clock()
+        results: list[dict[str, Any] | None] = [None] * len(texts)
+        checked, where = [], []
+        for i, text in enumerate(texts):
+            outcome = self._check(text, now)
+            if isinstance(outcome, dict):
+                results[i] = outcome
+            else:
+                checked.append(outcome)
+                where.append(i)
+        if checked:
+            assert self.writer is not None
+            try:
+                stored = await asyncio.wrap_future(self.writer.submit(checked, now))
+            except Exception as exc:  # the transaction failed: nothing acknowledged
+                raise _Refused(503, "unavailable", f"the records could not be stored ({type(exc).__name__}); "
+                                                   "send them again later") from None  # fmt: skip
+            for i, (visit, _, _), result in zip(where, checked, stored, strict=True):
+                results[i] = _result(visit.record_id.hex(), result)
+        done = [r for r in results if r is not None]
+        counts = {k: sum(1 for r in done if r["outcome"] == k) for k in ("stored", "duplicate", "refused")}
+        return JSONResponse({"results": done, **counts})
+
+    def _check(self, text: object, now: dt.datetime) -> dict[str, Any] | tuple[Any, bytes, bytes]:
+        if isinstance(text, str) and len(text) > _MAX_RECORD_TEXT:
+            return _refused_json(None, VisitReason.TOO_LARGE, f"a record is at most {MAX_RECORD_BYTES} bytes")
+        data = decode_record_text(text)
+        if data is None:
+            return _refused_json(
+                None, VisitReason.MALFORMED, "not canonical base64url (RFC 4648 §5, no padding)"
+            )
+        try:
+            visit = open_visit(data, now=now, leeway=self.config.leeway,
+                               max_age=dt.timedelta(days=self.config.max_age_days))  # fmt: skip
+        except VisitError as exc:
+            return _refused_json(None, exc.reason, str(exc))
+        if self.devices.take(visit.device_kid.hex(), time.monotonic()):
+            return _refused_json(visit.record_id.hex(), VisitReason.RATE_LIMITED,
+                                 "this device sent too many records; send this one again later")  # fmt: skip
+        return visit, data, record_digest(data)
+
+    async def _body(self, request: Request) -> bytes:
+        limit = self.config.max_body
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            raise _Refused(413, "body_too_large", f"a request body holds at most {limit} bytes")
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise _Refused(413, "body_too_large", f"a request body holds at most {limit} bytes")
+        return bytes(body)
+
+    async def health(self, request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+
+def _records_of(body: bytes, max_records: int) -> list[Any]:
+    try:
+        value = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise _Refused(400, "not_json", f"the body is not JSON ({exc})") from None
+    if not isinstance(value, dict) or set(value) != {"records"} or not isinstance(value["records"], list):
+        raise _Refused(400, "bad_request", 'send {"records": [base64url, ...]}')
+    records = value["records"]
+    if not 1 <= len(records) <= max_records:
+        raise _Refused(400, "too_many_records" if records else "bad_request",
+                       f"send 1 to {max_records} records per request")  # fmt: skip
+    return records
+
+
+def _refused_json(record_id: str | None, reason: VisitReason, message: str) -> dict[str, Any]:
+    return {"record_id": record_id, "outcome": "refused", "reason": reason.value,
+            "retryable": reason.retryable, "flags": [], "message": message}  # fmt: skip
+
+
+def _result(record_id: str, stored: Stored) -> dict[str, Any]:
+    if stored.reason is not None:
+        return _refused_json(record_id, stored.reason, stored.message)
+    return {"record_id": record_id, "outcome": stored.outcome, "reason": None, "retryable": False,
+            "flags": list(stored.flags), "message": ""}  # fmt: skip
+
+
+# -- the static site -------------------------------------------------------------------------
+
+#: Files a phone must revalidate every time (the page, its modules, the signed documents).
+_REVALIDATE = (".html", ".js", ".mjs", ".json", ".webmanifest", ".cwt", ".css", ".txt", ".pem")
+
+
+class Site(StaticFiles):
+    """The web verifier and its documents, with cache headers (spec/visit-v1.md §6.5):
+    ``no-cache`` (use a copy only after checking it is current: ETag / Last-Modified) for
+    the page, its scripts and the signed documents; an hour for the rest (images, wasm)."""
+
+    def file_response(self, full_path: Any, stat_result: os.stat_result, scope: Scope,
+                      status_code: int = 200) -> Response:  # fmt: skip
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        name = str(full_path).lower()
+        if name.endswith(_REVALIDATE) or name.endswith("sw.js"):
+            response.headers["Cache-Control"] = "no-cache"
+        else:
+            response.headers["Cache-Control"] = "public, max-age=3600"
+        if name.endswith(".cwt"):
+            response.headers["Content-Type"] = "application/cwt"
+        return response
+
+
+class _Headers:
+    """Headers on every answer: no MIME sniffing, no referrer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed"}
+    return _error(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
+
+
+def create_app(config: ServerConfig) -> Starlette:
+    """The ASGI application for ``config``; the writer starts with the application (lifespan)."""
+    endpoint = _Endpoint(config)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        endpoint.writer = Writer(config.db, leeway=config.leeway, flood_limit=config.flood_limit)
+        try:
+            yield
+        finally:
+            endpoint.writer.close()
+
+    routes: list[Route | Mount] = [
+        Route("/v1/visits", endpoint.visits, methods=["POST"]),
+        Route("/v1/health", endpoint.health, methods=["GET"]),
+    ]
+    if config.site is not None:
+        routes.append(Mount("/", app=Site(directory=config.site, html=True), name="site"))
+    middleware = [Middleware(_Headers)]
+    if config.cors_origins:
+        origins = list(config.cors_origins)
+        middleware.append(
+            Middleware(
+                CORSMiddleware, allow_origins=origins, allow_methods=["POST"], allow_headers=["content-type"]
+            )
+        )
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
+                     exception_handlers={HTTPException: _http_error})  # fmt: skip
+
+
+def from_environment() -> Starlette:
+    """The application of a worker process, from the options in :data:`CONFIG_VARIABLE`."""
+    return create_app(ServerConfig.from_json(os.environ[CONFIG_VARIABLE]))

@@ -1,0 +1,94 @@
+"""The writer: one thread per server process that owns the database connection and
+commits the records of every request waiting at that moment in ONE transaction (group
+commit), then answers each request (spec/visit-v1.md §6.3).
+
+Checking a record (parsing, the Ed25519 signature) happens in the request handlers;
+only checked records reach the writer.  A request is answered after the transaction
+holding its records has committed, and a commit is durable when it returns
+(``synchronous=FULL``), so an acknowledged record survives a crash of the process or
+the machine.  If the transaction fails, every request in it gets the error and its
+client sends the records again later: nothing was acknowledged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import queue
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+from pathlib import Path
+
+from ..visit import Visit
+from ..visitdb import Stored, VisitDB
+
+__all__ = ["Writer"]
+
+Items = Sequence[tuple[Visit, bytes, bytes]]
+#: Requests committed together at most (bounds one transaction's time).
+MAX_GROUP = 256
+
+
+class Writer:
+    """Owns one :class:`VisitDB` connection in its own thread; :meth:`submit` hands it work."""
+
+    def __init__(self, path: Path, *, leeway: int, flood_limit: int) -> None:
+        self._path, self._leeway, self._flood = path, leeway, flood_limit
+        self._queue: queue.SimpleQueue[tuple[Items, dt.datetime, Future[list[Stored]]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._ready: Future[None] = Future()
+        self._thread = threading.Thread(target=self._run, name="anxinma-writer", daemon=True)
+        self._thread.start()
+        self._ready.result()  # raises if the database cannot be opened
+
+    def submit(self, items: Items, now: dt.datetime) -> Future[list[Stored]]:
+        """Store ``items`` (received at ``now``); the future holds one :class:`Stored` each."""
+        done: Future[list[Stored]] = Future()
+        self._queue.put((items, now, done))
+        return done
+
+    def close(self) -> None:
+        """Finish the work queued so far, then close the database."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            db = VisitDB(self._path)
+        except Exception as exc:  # reported to the constructor's caller
+            self._ready.set_exception(exc)
+            return
+        self._ready.set_result(None)
+        try:
+            while (first := self._queue.get()) is not None:
+                group = [first]
+                stop = self._drain(group)
+                self._commit(db, group)
+                if stop:
+                    break
+        finally:
+            db.close()
+
+    def _drain(self, group: list[tuple[Items, dt.datetime, Future[list[Stored]]]]) -> bool:
+        """Add the requests already waiting to ``group``; True when a stop was among them."""
+        while len(group) < MAX_GROUP:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                return False
+            if job is None:
+                return True
+            group.append(job)
+        return False
+
+    def _commit(self, db: VisitDB, group: list[tuple[Items, dt.datetime, Future[list[Stored]]]]) -> None:
+        try:
+            results = db.store_jobs([(items, now) for items, now, _ in group],
+                                    leeway=self._leeway, flood_limit=self._flood)  # fmt: skip
+        except Exception as exc:  # the transaction was rolled back: nothing is acknowledged
+            for _, _, done in group:
+                done.set_exception(exc)
+            return
+        for (_, _, done), result in zip(group, results, strict=True):
+            done.set_result(result)
