@@ -554,3 +554,45 @@ def test_scan_on_an_svg_says_what_to_do(tmp_path: Path) -> None:
     result = run("scan", svg, "--demo")
     assert_one_error(result, 2, str(svg))
     assert "SVG" in result.stderr and "render" in result.stderr and "--out qr.png" in result.stderr
+
+
+# -- expectations: plurals; a coverage report without a directory ----------------------------------------
+
+
+def test_english_output_counts_in_the_singular_when_there_is_one(story: Story) -> None:
+    story.add("a", name="宁波市家政服务中心", regions="3302")
+    signed = story.ok("trust", "sign", story.source, "--root-key", story.key("root"), "--out", story.signed,
+                      "--now", at())  # fmt: skip
+    assert "1 issuer, 1 key," in signed.stderr
+    table = story.work / "one.tsv"
+    row = "1\t海曙区\t330203\t宁波某家政\t91330203MA2H123450"
+    table.write_text("rank\tdistrict\tregion_code\tname\tuscc\n" + row + "\n", "utf-8")
+    build = ("directory", "build", table, "--root-key", story.key("root"))
+    built = story.ok(*build, "--out", story.work / "d.cwt")
+    assert "1 enterprise," in built.stderr
+    shown = story.ok("directory", "show", story.work / "d.cwt", "--root", story.pub("root"))
+    assert "1 enterprise\n" in shown.stdout
+    story.ok("population", "--out", story.work / "w.csv", "--count", "1")
+    story.ok("status", "new", "--db", story.db)
+    one = story.ok("batch", story.work / "w.csv", "--key", story.key("a"), "--db", story.db, "--out",
+                   story.work / "o", "--jobs", "1")  # fmt: skip
+    assert "1 row)" in one.stderr and "1 file written" in one.stderr
+
+
+def test_coverage_without_a_directory_shows_each_usccs_once_and_no_region_as_district(story: Story) -> None:
+    story.ok("status", "new", "--db", story.db)
+    story.ok("population", "--out", story.work / "w.csv", "--count", "12", "--bad-rate", "0")
+    issuing = ("batch", story.work / "w.csv", "--key", story.key("a"), "--db", story.db)
+    story.ok(*issuing, "--out", story.work / "o", "--format", "none", "--jobs", "1")
+    text = story.ok("report", "coverage", "--db", story.db).stdout
+    header = text.splitlines()[1].split()
+    assert header[:2] == ["uscc", "region"] and "enterprise" not in header
+    assert all(line.split()[:1] != ["district"] for line in text.splitlines())
+    for line in text.splitlines()[2:]:
+        cells = line.split()
+        assert sum(cell.startswith("9133") for cell in cells) <= 1  # each USCC once
+    named = story.ok("report", "coverage", "--db", story.db, "--directory", DEMO_KEYS / "demo-directory.cwt",
+                     "--root", DEMO_KEYS / "demo-root.pub.pem").stdout  # fmt: skip
+    assert named.splitlines()[1].split()[:3] == ["enterprise", "district", "uscc"] and "海曙区" in named
+    ranking = story.ok("report", "ranking", "--db", story.db).stdout
+    assert ranking.splitlines()[1].split()[:3] == ["rank", "region", "uscc"]

@@ -12,10 +12,12 @@ from ..errors import UsageError
 from ..report import (
     FORMATS,
     RANKING_HEADERS,
+    RANKING_HEADERS_BY_USCC,
     coverage,
     coverage_tables,
     display_rate,
     display_rate_tables,
+    names_known,
     ranking,
     ratings_tables,
     render_table,
@@ -115,7 +117,8 @@ def ranking_command(db_path: str, directory_path: str | None, root_paths: tuple[
     except UsageError as exc:
         raise CliError("--district", str(exc).partition(": ")[2]) from None
     title = f"Ranking by live credentials{f' in {district}' if district else ''}, {moment.date()}"
-    click.echo(render_table(title, RANKING_HEADERS, rows[:top] if top else rows, fmt), nl=False)
+    headers = RANKING_HEADERS if names_known(cov) else RANKING_HEADERS_BY_USCC
+    click.echo(render_table(title, headers, rows[:top] if top else rows, fmt), nl=False)
 
 
 def _echo_tables(tables: list[tuple[str, Sequence[str], list[list[str]]]], fmt: str) -> None:
