@@ -233,6 +233,8 @@ def test_item10_write_failures_exit_1_and_name_the_target(keys: Path, tmp_path: 
     story = Story(keys, tmp_path / "w")
     nb_with_key_a(story)
     code = story.issue("a", at())
+    story.ok("status", "new", "--db", story.db)
+    story.ok("population", "--out", story.work / "w.csv", "--count", "2", "--bad-rate", "0")
     failures = {
         "keygen": ("keygen", "--out-dir", locked / "keys", "--name", "k"),
         "trust init": ("trust", "init", "--out", locked / "t.json"),
@@ -241,6 +243,13 @@ def test_item10_write_failures_exit_1_and_name_the_target(keys: Path, tmp_path: 
         "render": ("render", code, "--out", locked / "q.svg"),
         "population": ("population", "--out", locked / "p.csv", "--count", "3"),
         "demo": ("demo", "--out-dir", locked / "d"),
+        "status new": ("status", "new", "--db", locked / "new.db"),
+        "status publish": ("status", "publish", "--db", story.db, "--key", story.key("a"), "--issuer", "nb",
+                           "--out", locked / "s.cwt"),
+        "directory build": ("directory", "build", REPO / "examples" / "enterprises.tsv", "--root-key",
+                            story.key("root"), "--out", locked / "d.cwt"),
+        "batch": ("batch", story.work / "w.csv", "--key", story.key("a"), "--db", story.db,
+                  "--out", locked / "b"),
     }
     for name, args in failures.items():
         result = run(*args)

@@ -402,8 +402,8 @@ def _create_private(path: Path) -> None:
         info = os.lstat(path)
     except FileNotFoundError:
         info = None
-    except OSError as exc:
-        raise CliError("--db", f"{path}: {exc.strerror or exc}") from None
+    except OSError as exc:  # e.g. a path under a file: it cannot be created
+        raise write_failure(path, exc) from None
     if info is not None:
         if stat.S_ISLNK(info.st_mode):
             raise CliError("--db", f"{path} is a symbolic link; give the database file itself")
