@@ -175,11 +175,12 @@ def test_item6_trust_remove_takes_out_an_issuer_left_without_keys(story: Story) 
 
 
 def test_item6_a_document_with_the_root_as_issuer_names_key_and_issuer() -> None:
-    from anxinma import _demo
     from anxinma.keys import raw_public_key
     from anxinma.trust import IssuerKey, TrustedIssuer, TrustList
 
-    root = _demo.root_private_key()
+    from .pki import ROOT
+
+    root = ROOT
     t0 = dt.datetime(2026, 3, 1, tzinfo=anxinma.CST)
     key = IssuerKey(public_key=raw_public_key(root.public_key()), valid_from=t0)
     trust = TrustList(1, t0, t0 + dt.timedelta(days=3), (TrustedIssuer("nb", "N", ("3302",), (key,)),))
