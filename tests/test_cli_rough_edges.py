@@ -197,7 +197,7 @@ def test_item7_the_detail_gives_the_window_and_the_fix(story: Story) -> None:
     story.add("a", name="宁波市家政服务中心", regions="3302", valid_from=at(-1))
     story.sign()
     status, out = story.verify(early, at(hours=1))
-    assert (status, out["reasons"]) == (1, ["issued_outside_key_window"])
+    assert status == 1 and out["reasons"][0] == "issued_outside_key_window"
     assert story.kid("a") in out["detail"] and "--valid-from" in out["detail"]
     opens = dt.datetime.fromisoformat(at(-1)).astimezone(dt.UTC).isoformat()
     assert opens in out["detail"]

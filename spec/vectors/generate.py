@@ -37,18 +37,29 @@ from anxinma.base45 import b45encode
 from anxinma.claims import to_claims
 from anxinma.directory import Directory, Enterprise
 from anxinma.document import DocumentError, DocumentReason, sign_document
-from anxinma.errors import AnxinmaError
-from anxinma.gbcodes import uscc_check_char
+from anxinma.errors import AnxinmaError, RecordError, UsageError
+from anxinma.gbcodes import id_number_problem, uscc_check_char
+from anxinma.idcheck import normalize_id_number
 from anxinma.issue import Issuer, credential_for
 from anxinma.keys import kid_of, public_key_pem, raw_public_key
 from anxinma.model import CST, Credential, StatusRef
 from anxinma.qr import make_qr
 from anxinma.record import credential_as_dict, parse_worker
-from anxinma.registry import Claim, DocumentType, IssuerLabel, KeyLabel, StatusListClaim, TrustListClaim
+from anxinma.registry import (
+    Claim,
+    DirectoryClaim,
+    DocumentType,
+    IssuerLabel,
+    KeyLabel,
+    StatusListClaim,
+    TrustListClaim,
+)
+from anxinma.state import VerifierState
 from anxinma.status import MIN_SIZE, Status, StatusList, StatusListToken
 from anxinma.transport import PREFIX, to_text
 from anxinma.trust import IssuerKey, KeyState, TrustedIssuer, TrustList
-from anxinma.verify import DEFAULT_LEEWAY, Keyring, Reason, StatusState, verify
+from anxinma.verify import DEFAULT_LEEWAY, Color, Keyring, Policy, Reason, StatusState, verify
+from anxinma.views import document_summary
 
 HERE = Path(__file__).resolve().parent
 
@@ -109,6 +120,42 @@ WORST = {
     "rating": {"average": 5.0, "count": 1_000_000},
 }
 WORST_STATUS = StatusRef(list_id=255, index=(1 << 24) - 1)
+#: Names with one rare character from each CJK extension (spec §4.2.1): (id, name, block).
+RARE_NAMES = (
+    ("b", "王\U00020000", "Extension B (U+20000)"),
+    ("c", "\U0002a700明", "Extension C (U+2A700)"),
+    ("d", "\U0002b740明", "Extension D (U+2B740)"),
+    ("e", "\U0002b820明", "Extension E (U+2B820)"),
+    ("f", "\U0002ceb0明", "Extension F (U+2CEB0)"),
+    ("g", "陈\U00030000", "Extension G (U+30000)"),
+    ("h", "李\U00031350", "Extension H (U+31350)"),
+    ("i", "\U0002ebf0芳", "Extension I (U+2EBF0)"),
+    ("j", "王\U000323b0", "Extension J (U+323B0)"),
+)
+#: Names the verifier subset of spec §4.2.2 refuses (issued anyway, past issuance checks).
+SUBSET_REFUSED_NAMES = (
+    ("hangul-filler", "王\u3164", "U+3164 HANGUL FILLER after the name: it displays as nothing"),
+    ("hangul-choseong-filler", "\u115f王", "U+115F HANGUL CHOSEONG FILLER before the name"),
+    ("halfwidth-hangul-filler", "王\uffa0秀", "U+FFA0 HALFWIDTH HANGUL FILLER inside the name"),
+    ("braille-blank", "\u2800", "U+2800 BRAILLE PATTERN BLANK alone: a blank name"),
+    ("variation-selector", "王\ufe0f秀英", "U+FE0F VARIATION SELECTOR-16 inside the name"),
+    ("combining-grapheme-joiner", "王\u034f秀英", "U+034F COMBINING GRAPHEME JOINER inside the name"),
+    ("lone-combining-mark", "\u0301", "U+0301 alone: a name that starts with a combining mark"),
+    (
+        "stacked-marks",
+        "x" + "".join(chr(c) for c in range(0x0300, 0x0311)),
+        "x and 17 different combining marks (U+0300-U+0310), in NFC: more than 4 in a row",
+    ),
+    ("ideographic-space", "王\u3000秀英", "U+3000 IDEOGRAPHIC SPACE: the only white space allowed is U+0020"),
+)
+#: Names only the full rule of spec §4.2.1 refuses (issue.json error vectors).
+ISSUANCE_REFUSED_NAMES = (
+    ("kangxi-radical", "\u2f5f兰", "U+2F5F KANGXI RADICAL JADE, which looks like 玉: not NFKC-stable"),
+    ("fullwidth-latin", "\uff2c\uff49", "Fullwidth Ｌｉ: not NFKC-stable"),
+    ("mixed-cyrillic-latin", "\u0410lice", "Cyrillic А (U+0410) with Latin lice: mixed scripts (UTS #39)"),
+    ("digit", "王1", "A digit: not a letter, a mark or a joiner"),
+    ("katakana-middle-dot", "买买提\u30fb艾力", "U+30FB instead of U+00B7: one dot, one look"),
+)
 
 # -- raw CBOR and COSE building blocks ---------------------------------------------
 
@@ -199,6 +246,11 @@ class Case:
     status_lists: tuple[bytes, ...] = ()
     issuer: str | None = None
     status: tuple[StatusState, Status | None] = (StatusState.NOT_CHECKED, None)
+    directory: bytes | None = None
+    policy: tuple[tuple[str, str], ...] = ()
+    #: The expected directory entry (USCC) and, per document given, its refusal reason or None.
+    enterprise: str | None = None
+    refused: tuple[DocumentReason | None, ...] = ()
 
 
 def _red(case_id: str, description: str, message: bytes, reason: Reason, **more: Any) -> Case:
@@ -251,11 +303,36 @@ def positive_cases() -> Iterator[Case]:
         id_match=True,
     )
     yield _ok(
-        "green-status-ref",
-        "The reference record with a status reference (list 1, index 123456): 170 bytes, still QR 9-M.",
+        "yellow-status-ref-keyring",
+        "The reference record with a status reference (list 1, index 123456; 170 bytes, still QR 9-M), "
+        "verified with a bare keyring, which never checks status: status_not_checked (spec §10.6).",
         _credential(status=StatusRef(list_id=1, index=123456)),
-        "green",
+        "yellow",
+        Reason.STATUS_NOT_CHECKED,
     )
+    yield replace(
+        _ok("green-surrounding-white-space", "", ref, "green"),
+        description="The reference text with a leading space and tab and a trailing CR LF: surrounding "
+        "ASCII white space is removed before anything else (spec §9.1).",
+        text=" \t" + REFERENCE_TEXT + "\r\n",
+    )
+    yield _ok(
+        "green-id-typed-fullwidth",
+        "The migrant worker's ID number typed with a Chinese input method: fullwidth digits, a fullwidth "
+        "x and ideographic spaces, folded and removed before the check (spec §10.5).",
+        _credential(MIGRANT),
+        "green",
+        id_number="３４２４０１\u3000１９９００１０１\u3000０１８ｘ",
+        id_match=True,
+    )
+    for case_id, name, block in RARE_NAMES:
+        yield _ok(
+            f"green-ext-{case_id}",
+            f"A name with a CJK {block} character (生僻字): green on every host, whatever its Unicode "
+            "version (spec §4.2.2).",
+            _credential(REFERENCE | {"name": name}),
+            "green",
+        )
     no_bg = REFERENCE | {"background_check": None}
     yield _ok(
         "green-no-background-check",
@@ -338,6 +415,7 @@ def negative_cases() -> Iterator[Case]:
     yield from _structure_cases()
     yield from _encoding_cases()
     yield from _claims_cases()
+    yield from _name_cases()
     yield from _trust_cases()
     yield from _verdict_cases()
 
@@ -346,9 +424,24 @@ def _text_cases() -> Iterator[Case]:
     body = REFERENCE_TEXT[len(PREFIX) :]
     yield Case("malformed-empty", "The empty string.", "", "red", (Reason.MALFORMED,))
     yield Case(
-        "malformed-trailing-newline",
-        "The reference text followed by a line feed: nothing is stripped (spec §9.1).",
-        REFERENCE_TEXT + "\n",
+        "malformed-ideographic-space",
+        "The reference text followed by U+3000 IDEOGRAPHIC SPACE: only ASCII white space is removed "
+        "(spec §9.1).",
+        REFERENCE_TEXT + "\u3000",
+        "red",
+        (Reason.MALFORMED,),
+    )
+    yield Case(
+        "malformed-inner-space",
+        "A space between the prefix and the base45: a base45 digit, so the decoding fails (spec §9.1).",
+        PREFIX + " " + body,
+        "red",
+        (Reason.MALFORMED,),
+    )
+    yield Case(
+        "malformed-arabic-indic-digit",
+        "AXM and U+0661 ARABIC-INDIC DIGIT ONE: a version has ASCII digits only (spec §9.1).",
+        "AXM\u0661:" + body,
         "red",
         (Reason.MALFORMED,),
     )
@@ -372,6 +465,14 @@ def _text_cases() -> Iterator[Case]:
         "AXM2:" + body,
         "red",
         (Reason.UNSUPPORTED_VERSION,),
+    )
+    yield Case(
+        "malformed-oversized-other-version",
+        "AXM2: and 358 base45 characters: longer than 362 characters, so malformed before the prefix is "
+        "read (spec §10.4 step 1).",
+        "AXM2:" + (body * 2)[:358],
+        "red",
+        (Reason.MALFORMED,),
     )
     yield Case(
         "malformed-base45-character",
@@ -417,9 +518,16 @@ def _structure_cases() -> Iterator[Case]:
         _message(payload, protected=cose.protected_header(kid, DocumentType.TRUST_LIST)),
     )
     yield _malformed(
-        "malformed-trust-list-as-code",
-        "A root-signed trust list document presented as a code.",
-        TRUST_LIST,
+        "malformed-protected-typ-null",
+        "The protected header is {1: -8, 4: kid, 16: null}: a credential carries no label 16 at all "
+        "(spec §8.1).",
+        _message(payload, protected=cbor.encode({1: -8, 4: kid, 16: None})),
+    )
+    yield _malformed(
+        "malformed-document-as-code",
+        "A root-signed, empty enterprise directory (a document short enough to pass the length cap) "
+        "presented as a code: refused at its typ in step 5 (spec §10.4).",
+        EMPTY_DIRECTORY,
     )
     yield _malformed(
         "malformed-tag-18", "A tagged COSE_Sign1 (tag 18, spec §8.1).", b"\xd2" + REFERENCE_MESSAGE
@@ -572,6 +680,12 @@ def _claims_cases() -> Iterator[Case]:
         yield _malformed_signed(f"malformed-claim-{case_id}", description, message)
 
 
+def _name_cases() -> Iterator[Case]:
+    """Names the verifier subset refuses, signed by the test issuer key past issuance checks."""
+    for case_id, name, why in SUBSET_REFUSED_NAMES:
+        yield _malformed_signed(f"malformed-name-{case_id}", f"{why} (spec §4.2.2).", _with(name=name))
+
+
 def _with_label(label: int, value: bytes) -> bytes:
     return _message(_map(sorted([*_entries(_claims()), (cbor.encode(label), value)])))
 
@@ -716,16 +830,16 @@ def _issuer_key(key: Ed25519PrivateKey, **options: Any) -> IssuerKey:
     )
 
 
-def _trust_list(nb_key: IssuerKey | None = None) -> bytes:
+def _trust_list(nb_key: IssuerKey | None = None, *more: IssuerKey, sequence: int = 1) -> bytes:
     """Root-signed: Ningbo (regions 3302*) with the issuer key, Hangzhou (3301*) with its own."""
     ningbo = TrustedIssuer(
-        id="nb", name="宁波市家政服务中心", regions=("3302",), keys=(nb_key or _issuer_key(ISSUER),)
+        id="nb", name="宁波市家政服务中心", regions=("3302",), keys=(nb_key or _issuer_key(ISSUER), *more)
     )
     hangzhou = TrustedIssuer(
         id="hz", name="杭州市家政服务中心", regions=("3301",), keys=(_issuer_key(HANGZHOU),)
     )
     trust = TrustList(
-        sequence=1,
+        sequence=sequence,
         issued_at=LIST_ISSUED,
         expires_at=LIST_ISSUED + dt.timedelta(days=365),
         issuers=(ningbo, hangzhou),
@@ -736,12 +850,18 @@ def _trust_list(nb_key: IssuerKey | None = None) -> bytes:
 TRUST_LIST = _trust_list()
 
 
-def _status_list(value: Status = Status.VALID, *, issued: dt.datetime = LISTED, index: int = 123456) -> bytes:
-    """Ningbo's status list 1 (2^17 entries), all valid but ``index``, signed by the issuer key."""
+def _status_list(
+    value: Status = Status.VALID,
+    *,
+    issued: dt.datetime = LISTED,
+    index: int = 123456,
+    key: Ed25519PrivateKey = ISSUER,
+) -> bytes:
+    """Ningbo's status list 1 (2^17 entries), all valid but ``index``, signed by ``key``."""
     statuses = StatusList(MIN_SIZE)
     statuses.set(index, value)
     token = StatusListToken("nb", 1, issued, issued + dt.timedelta(days=7), statuses, ttl=86400)
-    return token.sign(ISSUER)
+    return token.sign(key)
 
 
 def _listed(
@@ -781,13 +901,25 @@ def trust_cases() -> Iterator[Case]:
         status=checked,
     )
     yield _listed(
-        "trust-green-no-list-held",
-        "A code with a status reference but no status list held: green, status not checked.",
+        "yellow-status-not-checked",
+        "A code with a status reference but no status list held: revocation was not checked, so not "
+        "green (spec §10.6).",
         listed,
-        "green",
+        "yellow",
+        Reason.STATUS_NOT_CHECKED,
+    )
+    yield _listed(
+        "red-status-not-checked-policy",
+        "The same under a policy that makes status_not_checked red (a fail-closed verifier).",
+        listed,
+        "red",
+        Reason.STATUS_NOT_CHECKED,
+        policy=(("unchecked_status_color", "red"),),
     )
     yield from _trust_status_cases(listed)
+    yield from _list_choice_cases(listed)
     yield from _trust_key_cases(ref)
+    yield from _enterprise_cases(ref)
 
 
 def _trust_status_cases(listed: Credential) -> Iterator[Case]:
@@ -823,6 +955,96 @@ def _trust_status_cases(listed: Credential) -> Iterator[Case]:
         Reason.STATUS_INDEX_OUT_OF_RANGE,
         status_lists=(_status_list(),),
         status=(StatusState.NOT_CHECKED, None),
+    )
+
+
+def _list_choice_cases(listed: Credential) -> Iterator[Case]:
+    """Which list decides (spec §15.3), and lists that must not (issue 9 items 1, 2, 4)."""
+    revoked = (StatusState.CHECKED, Status.INVALID)
+    older = _status_list(Status.VALID, issued=LISTED - dt.timedelta(hours=6))
+    newer = _status_list(Status.INVALID, issued=LISTED)
+    for order, lists in (("newer-first", (newer, older)), ("older-first", (older, newer))):
+        yield _listed(
+            f"status-newest-decides-{order}",
+            f"Two lists of the issuer's list 1, the {order.split('-')[0]} given first: the newer (highest "
+            "iat) says revoked and decides, whatever the order (spec §15.3).",
+            listed,
+            "red",
+            Reason.REVOKED,
+            status_lists=lists,
+            status=revoked,
+        )
+    tied = _status_list(Status.VALID, issued=LISTED)
+    yield _listed(
+        "status-tie-never-green",
+        "Two lists with the same iat, valid one first, revoked one second: on a tie the entry that is "
+        "not valid decides (order: past the end, 1, 2, 3, 0; spec §15.3).",
+        listed,
+        "red",
+        Reason.REVOKED,
+        status_lists=(tied, newer),
+        status=revoked,
+    )
+    rotated = _trust_list(
+        _issuer_key(ISSUER, state=KeyState.RETIRED, valid_until=LISTED - dt.timedelta(days=2)),
+        _issuer_key(OTHER, valid_from=LISTED - dt.timedelta(days=2)),
+    )
+    forged = _status_list(Status.VALID, issued=LISTED, key=ISSUER)
+    genuine = _status_list(Status.INVALID, issued=LISTED - dt.timedelta(hours=6), key=OTHER)
+    yield _listed(
+        "status-retired-key-list-refused",
+        "The key that signed the code is retired; its holder publishes a newer all-valid list, which is "
+        "refused (key_retired: only active keys sign status lists), and the active key's list keeps the "
+        "code revoked (spec §15.3).",
+        _credential(status=STATUS_REF),
+        "red",
+        Reason.REVOKED,
+        trust_list=rotated,
+        status_lists=(genuine, forged),
+        status=revoked,
+        refused=(None, DocumentReason.KEY_RETIRED),
+    )
+    compromised = _trust_list(_issuer_key(ISSUER, state=KeyState.COMPROMISED))
+    yield _listed(
+        "key-compromised-status-list-refused",
+        "The signing key is compromised and so is the status list it signed (refused, key_compromised): "
+        "the code, judged without it, is red key_compromised and status_not_checked (spec §10.4).",
+        listed,
+        "red",
+        Reason.KEY_COMPROMISED,
+        Reason.STATUS_NOT_CHECKED,
+        trust_list=compromised,
+        status_lists=(_status_list(),),
+        refused=(DocumentReason.KEY_COMPROMISED,),
+    )
+
+
+def _enterprise_cases(ref: Credential) -> Iterator[Case]:
+    """The enterprise directory (spec §15.4)."""
+    yield _listed(
+        "trust-green-enterprise-listed",
+        "The code's enterprise is in the root-signed directory held: green, with its directory entry.",
+        ref,
+        "green",
+        directory=DIRECTORY.sign(ROOT),
+        enterprise=ref.enterprise_uscc,
+    )
+    yield _listed(
+        "yellow-enterprise-unlisted",
+        "A directory is held and the code's enterprise is not in it: enterprise_unlisted (spec §15.4).",
+        ref,
+        "yellow",
+        Reason.ENTERPRISE_UNLISTED,
+        directory=EMPTY_DIRECTORY,
+    )
+    yield _listed(
+        "red-enterprise-unlisted-policy",
+        "The same under a policy that makes enterprise_unlisted red.",
+        ref,
+        "red",
+        Reason.ENTERPRISE_UNLISTED,
+        directory=EMPTY_DIRECTORY,
+        policy=(("unlisted_enterprise_color", "red"),),
     )
 
 
@@ -893,7 +1115,7 @@ class DocCase:
     error: DocumentReason | None = None
     now: dt.datetime = CHECKED
     trust_list: bytes | None = None
-    min_sequence: int = 0
+    state: VerifierState | None = None
 
 
 def _trust_claims(
@@ -924,9 +1146,19 @@ def _issuer_entry(issuer_id: str, region: str, key: Ed25519PrivateKey) -> dict[i
     }
 
 
-def _weak_issuer_entry() -> dict[int, Any]:
-    """An issuer whose key is the small-order identity point, with its correct kid."""
-    raw = bytes([1]) + bytes(31)
+#: y of a point of order 8 (spec §8.2), little-endian as an Ed25519 public key.
+_ORDER_8 = (0x7A03AC9277FDC74EC6CC392CFA53202A0F67100D760B3CBA4FD84D3D706A17C7).to_bytes(32, "little")
+
+
+def _reversed_window_entry() -> dict[int, Any]:
+    entry = _issuer_entry("nb", "3302", ISSUER)
+    key = entry[IssuerLabel.KEYS][0]
+    key[KeyLabel.VALID_UNTIL] = key[KeyLabel.VALID_FROM] - 1
+    return entry
+
+
+def _weak_issuer_entry(raw: bytes = bytes([1]) + bytes(31)) -> dict[int, Any]:
+    """An issuer whose key is a small-order point (the identity by default), with its correct kid."""
     return {
         IssuerLabel.ID: "weak",
         IssuerLabel.NAME: "weak",
@@ -942,11 +1174,11 @@ def _weak_issuer_entry() -> dict[int, Any]:
     }
 
 
-def _status_claims(sub: str, *, bits: int = 2) -> dict[int, Any]:
+def _status_claims(sub: str, *, bits: int = 2, exp_days: int = 7) -> dict[int, Any]:
     return {
         StatusListClaim.SUB: sub,
         StatusListClaim.IAT: int(LISTED.timestamp()),
-        StatusListClaim.EXP: int((LISTED + dt.timedelta(days=7)).timestamp()),
+        StatusListClaim.EXP: int((LISTED + dt.timedelta(days=exp_days)).timestamp()),
         StatusListClaim.STATUS_LIST: {"bits": bits, "lst": StatusList(MIN_SIZE).compressed()},
     }
 
@@ -968,11 +1200,42 @@ DIRECTORY = Directory(
 )
 
 
+#: The shortest useful document: a root-signed directory with no entries (also used as a code).
+EMPTY_DIRECTORY = replace(DIRECTORY, enterprises=()).sign(ROOT)
+
+
 def document_cases() -> Iterator[DocCase]:
     """Loading trust lists, status lists and directories (spec §15.6)."""
     yield from _trust_list_docs()
     yield from _status_list_docs()
     yield DocCase("directory-ok", "The root-signed enterprise directory.", "directory", DIRECTORY.sign(ROOT))
+    yield DocCase(
+        "directory-empty", "A root-signed directory with no enterprise.", "directory", EMPTY_DIRECTORY
+    )
+    yield DocCase(
+        "directory-rollback",
+        "The verifier state remembers directory sequence 2; this one is sequence 1 (spec §15.4, §15.7).",
+        "directory",
+        DIRECTORY.sign(ROOT),
+        DocumentReason.ROLLBACK,
+        state=VerifierState(directory_sequence=2),
+    )
+    yield DocCase(
+        "directory-exp-not-after-iat",
+        "exp one second before iat (spec §15.1).",
+        "directory",
+        sign_document(
+            {
+                DirectoryClaim.IAT: int(LIST_ISSUED.timestamp()),
+                DirectoryClaim.EXP: int(LIST_ISSUED.timestamp()) - 1,
+                DirectoryClaim.SEQUENCE: 1,
+                DirectoryClaim.ENTERPRISES: [],
+            },
+            ROOT,
+            typ=DocumentType.DIRECTORY,
+        ),
+        DocumentReason.MALFORMED,
+    )
     yield DocCase(
         "directory-unknown-key",
         "A directory signed by an issuer key: only the root speaks for the registry.",
@@ -1072,10 +1335,61 @@ def _trust_list_docs() -> Iterator[DocCase]:
         ),
         (
             "rollback",
-            "The verifier already holds sequence 2.",
+            "The verifier state remembers trust list sequence 2 (spec §15.7).",
             TRUST_LIST,
             DocumentReason.ROLLBACK,
-            {"min_sequence": 2},
+            {"state": VerifierState(trust_list_sequence=2)},
+        ),
+        (
+            "same-sequence-again",
+            "The verifier state remembers sequence 1, this very list: it loads again (spec §15.7).",
+            TRUST_LIST,
+            None,
+            {"state": VerifierState(trust_list_sequence=1)},
+        ),
+        (
+            "weak-key-order-8",
+            "An issuer key is a point of order 8 (y = 0x7a03ac92...17c7, spec §8.2): anyone could forge.",
+            sign_document(_trust_claims([nb, _weak_issuer_entry(_ORDER_8)]), ROOT, typ=typ),
+            DocumentReason.MALFORMED,
+            {},
+        ),
+        (
+            "exp-not-after-iat",
+            "exp equals iat (spec §15.1).",
+            sign_document(
+                _trust_claims([nb], extra={TrustListClaim.EXP: int(LIST_ISSUED.timestamp())}), ROOT, typ=typ
+            ),
+            DocumentReason.MALFORMED,
+            {},
+        ),
+        (
+            "negative-sequence",
+            "sequence -1: a sequence is 0 to 2^53 - 1 (spec §15.2).",
+            sign_document(_trust_claims([nb], sequence=-1), ROOT, typ=typ),
+            DocumentReason.MALFORMED,
+            {},
+        ),
+        (
+            "region-no-province",
+            "A region prefix 99: no GB/T 2260 province has code 99 (spec §15.2).",
+            sign_document(_trust_claims([_issuer_entry("nb", "99", ISSUER)]), ROOT, typ=typ),
+            DocumentReason.MALFORMED,
+            {},
+        ),
+        (
+            "empty-name",
+            "An issuer with an empty display name (spec §15.2).",
+            sign_document(_trust_claims([nb | {IssuerLabel.NAME: ""}]), ROOT, typ=typ),
+            DocumentReason.MALFORMED,
+            {},
+        ),
+        (
+            "window-reversed",
+            "A key whose valid-until is one second before its valid-from (spec §15.2).",
+            sign_document(_trust_claims([_reversed_window_entry()]), ROOT, typ=typ),
+            DocumentReason.MALFORMED,
+            {},
         ),
     ):
         yield DocCase(f"trust-list-{case_id}", description, "trust_list", data, error, **more)
@@ -1129,23 +1443,59 @@ def _status_list_docs() -> Iterator[DocCase]:
             DocumentReason.NOT_YET_VALID,
             {},
         ),
+        (
+            "key-retired",
+            "Signed by a key the trust list marks retired: only active keys sign status lists (spec §15.3).",
+            _status_list(issued=LISTED - dt.timedelta(days=10)),
+            DocumentReason.KEY_RETIRED,
+            {"trust_list": _trust_list(_issuer_key(ISSUER, state=KeyState.RETIRED, valid_until=LISTED))},
+        ),
+        (
+            "key-not-yet-valid",
+            "Issued a day before the signing key's window opens: issued_outside_key_window (spec §15.3).",
+            _status_list(),
+            DocumentReason.ISSUED_OUTSIDE_KEY_WINDOW,
+            {"trust_list": _trust_list(_issuer_key(ISSUER, valid_from=LISTED + dt.timedelta(days=1)))},
+        ),
+        (
+            "rollback",
+            "The verifier state remembers a list nb:1 issued an hour later than this one (spec §15.7).",
+            _status_list(),
+            DocumentReason.ROLLBACK,
+            {
+                "state": VerifierState(
+                    status_lists=(("urn:anxinma:status:nb:1", int(LISTED.timestamp()) + 3600),)
+                )
+            },
+        ),
+        (
+            "list-id-leading-zero",
+            "sub ends in :01: a list id is decimal 0-255 without leading zeros (spec §15.3).",
+            sign_document(_status_claims("urn:anxinma:status:nb:01"), ISSUER, typ=typ),
+            DocumentReason.MALFORMED,
+            {},
+        ),
+        (
+            "exp-not-after-iat",
+            "exp equals iat (spec §15.1).",
+            sign_document(_status_claims("urn:anxinma:status:nb:1", exp_days=0), ISSUER, typ=typ),
+            DocumentReason.MALFORMED,
+            {},
+        ),
     ):
         more.setdefault("trust_list", TRUST_LIST)
         yield DocCase(f"status-list-{case_id}", description, "status_list", data, error, **more)
 
 
 def load_document(case: DocCase) -> dict[str, Any]:
-    """Load ``case.data`` as the library does and summarise what was loaded (spec §15)."""
+    """Load ``case.data`` as the library does and summarise what was loaded (spec §14.3)."""
     roots = [ROOT.public_key()]
     if case.kind == "trust_list":
-        trust = TrustList.load(case.data, roots, now=case.now, min_sequence=case.min_sequence)
-        return {"sequence": trust.sequence, "issuers": [i.id for i in trust.issuers]}
+        return document_summary(TrustList.load(case.data, roots, now=case.now, state=case.state))
     if case.kind == "status_list":
         held = TrustList.load(case.trust_list or TRUST_LIST, roots, now=case.now)
-        token = StatusListToken.load(case.data, held, now=case.now)
-        return {"uri": token.uri, "size": token.statuses.size}
-    directory = Directory.load(case.data, roots, now=case.now)
-    return {"enterprises": [e.uscc for e in directory.enterprises]}
+        return document_summary(StatusListToken.load(case.data, held, now=case.now, state=case.state))
+    return document_summary(Directory.load(case.data, roots, now=case.now, state=case.state))
 
 
 def _doc_json(case: DocCase) -> dict[str, Any]:
@@ -1158,8 +1508,8 @@ def _doc_json(case: DocCase) -> dict[str, Any]:
     }
     if case.kind == "status_list":
         out["trust_list_hex"] = (case.trust_list or TRUST_LIST).hex()
-    if case.min_sequence:
-        out["min_sequence"] = case.min_sequence
+    if case.state is not None:
+        out["state"] = json.loads(case.state.to_json())
     out["data_hex"] = case.data.hex()
     try:
         summary = load_document(case)
@@ -1215,6 +1565,10 @@ def _case_json(case: Case) -> dict[str, Any]:
         out["trust"] = {"roots": [raw_public_key(ROOT).hex()], "trust_list_hex": case.trust_list.hex()}
     if case.status_lists:
         out["status_lists_hex"] = [token.hex() for token in case.status_lists]
+    if case.directory is not None:
+        out["directory_hex"] = case.directory.hex()
+    if case.policy:
+        out["policy"] = dict(case.policy)
     if case.id_number is not None:
         out["id_number"] = case.id_number
     if case.message is not None:
@@ -1227,9 +1581,30 @@ def _case_json(case: Case) -> dict[str, Any]:
         "id_match": case.id_match,
         "issuer": case.issuer,
         "status": {"state": state.value, "value": None if value is None else int(value)},
+        "enterprise": _enterprise_json(case.enterprise),
+        "documents": _documents_json(case),
         "credential": None if case.credential is None else credential_as_dict(case.credential),
     }
     return out
+
+
+def _enterprise_json(uscc: str | None) -> dict[str, str] | None:
+    found = None if uscc is None else DIRECTORY.find(uscc)
+    if uscc is not None and found is None:
+        raise SystemExit(f"the test directory has no {uscc}")
+    return None if found is None else {"uscc": found.uscc, "name": found.name, "district": found.district}
+
+
+def _documents_json(case: Case) -> list[dict[str, Any]]:
+    """One outcome per document the vector gives, status lists first, then the directory (§14.2)."""
+    kinds = ["status_list"] * len(case.status_lists) + ["directory"] * (case.directory is not None)
+    refused = case.refused or (None,) * len(kinds)
+    if len(refused) != len(kinds):
+        raise SystemExit(f"vector {case.id}: {len(kinds)} documents, {len(refused)} outcomes written down")
+    return [
+        {"kind": kind, "loaded": reason is None, "reason": None if reason is None else reason.value}
+        for kind, reason in zip(kinds, refused, strict=True)
+    ]
 
 
 def _trust_of(case: Case) -> Keyring | TrustList:
@@ -1238,16 +1613,60 @@ def _trust_of(case: Case) -> Keyring | TrustList:
     return TrustList.load(case.trust_list, [ROOT.public_key()], now=case.now)
 
 
+def _load_each(
+    case: Case, trust: Keyring | TrustList
+) -> tuple[list[StatusListToken], Directory | None, list[Any]]:
+    """Load the vector's documents as §14.1 says; a refused one is reported, not held."""
+    lists: list[StatusListToken] = []
+    outcomes: list[Any] = []
+    for data in case.status_lists:
+        if not isinstance(trust, TrustList):
+            raise SystemExit(f"vector {case.id}: status lists need a trust list")
+        try:
+            lists.append(StatusListToken.load(data, trust, now=case.now))
+            outcomes.append(None)
+        except DocumentError as exc:
+            outcomes.append(exc.reason)
+    directory = None
+    if case.directory is not None:
+        try:
+            directory = Directory.load(case.directory, [ROOT.public_key()], now=case.now)
+            outcomes.append(None)
+        except DocumentError as exc:
+            outcomes.append(exc.reason)
+    return lists, directory, outcomes
+
+
+def _policy(case: Case) -> Policy:
+    colours = {name: Color(value) for name, value in case.policy}
+    return Policy(**colours)  # type: ignore[arg-type]
+
+
 def _checked(case: Case) -> Case:
     """Stop if the library's verdict differs from the one written down for ``case``."""
     trust = _trust_of(case)
-    lists = [
-        StatusListToken.load(data, trust, now=case.now)
-        for data in case.status_lists
-        if isinstance(trust, TrustList)
-    ]
-    got = verify(case.text, trust, now=case.now, status=lists, id_number=case.id_number)
-    want = (case.color, case.reasons, case.kid, case.credential, case.id_match, case.issuer, case.status)
+    lists, directory, outcomes = _load_each(case, trust)
+    got = verify(
+        case.text,
+        trust,
+        now=case.now,
+        status=lists,
+        directory=directory,
+        id_number=case.id_number,
+        policy=_policy(case),
+    )
+    refused = case.refused or (None,) * len(outcomes)
+    want = (
+        case.color,
+        case.reasons,
+        case.kid,
+        case.credential,
+        case.id_match,
+        case.issuer,
+        case.status,
+        case.enterprise,
+        tuple(refused),
+    )
     have = (
         got.color.value,
         got.reasons,
@@ -1256,6 +1675,8 @@ def _checked(case: Case) -> Case:
         got.id_match,
         None if got.issuer is None else got.issuer.id,
         (got.status.state, got.status.value),
+        None if got.enterprise is None else got.enterprise.uscc,
+        tuple(outcomes),
     )
     if have != want:
         raise SystemExit(f"vector {case.id}: the library says {have}, the spec says {want} ({got.detail})")
@@ -1286,7 +1707,12 @@ def _issue_case(case_id: str, description: str, record: dict[str, Any], **option
     status = options.get("status")
     if status is not None:
         out["status"] = {"list_id": status.list_id, "index": status.index}
-    cred = credential_for(parse_worker(record), now=ISSUED, **options)
+    try:
+        worker = parse_worker(record)
+    except RecordError as exc:
+        out["expected"] = {"error": exc.code, "field": exc.field, "label": exc.label}
+        return out
+    cred = credential_for(worker, now=ISSUED, **options)
     payload = cbor.encode(to_claims(cred))
     try:
         message = Issuer(ISSUER).sign(cred)
@@ -1340,12 +1766,69 @@ def issue_file() -> dict[str, Any]:
             valid_days=1830,
             status=WORST_STATUS,
         ),
+        *(
+            _issue_case(
+                f"ext-{case_id}",
+                f"A name with a CJK {block} character: issued (spec §4.2.1).",
+                REFERENCE | {"name": name},
+            )
+            for case_id, name, block in RARE_NAMES
+        ),
+        *(
+            _issue_case(
+                f"name-{case_id}", f"{why}: refused at issuance (spec §4.2.1).", REFERENCE | {"name": name}
+            )
+            for case_id, name, why in ISSUANCE_REFUSED_NAMES + SUBSET_REFUSED_NAMES
+        ),
     ]
     return {
         "kind": "issue",
         "title": "anxinma v1 issuance known answers",
         "spec": "spec/anxinma-v1.md §7.2, §11, §14",
         "keys": {"issuer": _key_json(ISSUER)},
+        "vectors": cases,
+    }
+
+
+#: Typed ID numbers (spec §10.5): what a user might type, and why.
+TYPED_ID_NUMBERS = (
+    ("34240119900101018X", "as printed"),
+    ("34240119900101018x", "lower-case x"),
+    (" 342401 19900101 018X\n", "ASCII spaces and a line feed"),
+    ("342401\t19900101\r018X", "tab and carriage return"),
+    ("３４２４０１１９９００１０１０１８Ｘ", "fullwidth digits and fullwidth X, from a Chinese input method"),
+    ("３４２４０１\u3000１９９００１０１\u3000０１８ｘ", "fullwidth, ideographic spaces, fullwidth x"),
+    ("342401\u00a019900101018X", "a no-break space"),
+    ("34240119900101018X\ufeff", "U+FEFF is not removed: invalid"),
+    ("34240119900101018X\x1f", "U+001F is not white space here: invalid"),
+    ("342401-19900101-018X", "hyphens are not removed: invalid"),
+    ("34240119900101018\u0445", "Cyrillic х is not folded: invalid"),
+    ("٣٤٢٤٠١١٩٩٠٠١٠١٠١٨X", "Arabic-Indic digits are not folded: invalid"),
+    ("34240119900101018Y", "a check character that is not 0-9 or X: invalid"),
+    ("342401199001010181", "the wrong check character: invalid"),
+)
+
+
+def id_number_file() -> dict[str, Any]:
+    """Typed ID number normalisation (spec §10.5)."""
+    cases = []
+    for n, (typed, why) in enumerate(TYPED_ID_NUMBERS):
+        normalized = normalize_id_number(typed)
+        valid = id_number_problem(normalized) is None
+        try:
+            verify(REFERENCE_TEXT, Keyring([ISSUER.public_key()]), now=CHECKED, id_number=typed)
+            accepted = True
+        except UsageError:
+            accepted = False
+        if accepted != valid:
+            raise SystemExit(f"id number {typed!r}: verify and the normalisation disagree")
+        cases.append(
+            {"id": f"typed-{n + 1:02d}", "typed": typed, "why": why, "normalized": normalized, "valid": valid}
+        )
+    return {
+        "kind": "id-number",
+        "title": "anxinma v1 typed ID numbers: normalisation and validity",
+        "spec": "spec/anxinma-v1.md §10.5, §14",
         "vectors": cases,
     }
 
@@ -1440,6 +1923,7 @@ FILES: dict[str, Callable[[], dict[str, Any]]] = {
         "anxinma v1 verification against a trust list and status lists", trust_cases()
     ),
     "documents.json": documents_file,
+    "id-number.json": id_number_file,
     "issue.json": issue_file,
     "base45.json": base45_file,
     "cose-eddsa-sig-01.json": cose_eddsa_file,

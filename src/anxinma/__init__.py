@@ -48,6 +48,7 @@ from .model import (
 )
 from .record import credential_as_dict, parse_worker, worker_as_dict
 from .registry import Claim, Header
+from .state import VerifierState
 from .status import Status, StatusList, StatusListToken, status_uri
 from .transport import PREFIX
 from .trust import IssuerKey, KeyState, TrustedIssuer, TrustList
@@ -65,6 +66,7 @@ from .verify import (
     decode_unverified,
     verify,
 )
+from .views import DocumentOutcome, document_summary, verification_as_dict
 
 __version__ = "0.1.0"
 
@@ -85,6 +87,7 @@ __all__ = [
     "CredentialTooLargeError",
     "Directory",
     "DocumentError",
+    "DocumentOutcome",
     "DocumentReason",
     "Enterprise",
     "Header",
@@ -110,11 +113,13 @@ __all__ = [
     "Unverified",
     "UsageError",
     "Verification",
+    "VerifierState",
     "Worker",
     "__version__",
     "credential_as_dict",
     "credential_for",
     "decode_unverified",
+    "document_summary",
     "generate_private_key",
     "issue",
     "kid_of",
@@ -124,6 +129,7 @@ __all__ = [
     "private_key_pem",
     "public_key_pem",
     "status_uri",
+    "verification_as_dict",
     "verify",
     "worker_as_dict",
 ]

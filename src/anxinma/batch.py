@@ -64,6 +64,7 @@ from .issue import Issuer, credential_for
 from .issuerdb import BatchItem, Issuance, IssuerDB, Refusal
 from .model import CST, Rating, Service, StatusRef
 from .record import FIELDS, REQUIRED, parse_worker
+from .safetext import csv_text, shown
 from .transport import to_text
 from .verify import decode_unverified
 
@@ -221,7 +222,8 @@ def _csv_rows(text: str, name: str) -> tuple[list[_Row], list[BadRow]]:
 def _check_header(header: list[str], name: str) -> None:
     unknown = next((c for c in header if c not in CSV_COLUMNS), None)
     if unknown is not None:
-        raise UsageError(f"{name} row 1: unknown column {unknown!r} (columns: {', '.join(CSV_COLUMNS)})")
+        known = ", ".join(CSV_COLUMNS)
+        raise UsageError(f"{name} row 1: unknown column '{shown(unknown)}' (columns: {known})")
     twice = next((c for c in header if header.count(c) > 1), None)
     if twice is not None:
         raise UsageError(f"{name} row 1: column {twice!r} appears twice")
@@ -354,7 +356,7 @@ def _sign_row(row: _Row, ref: StatusRef, photo: str | None) -> _Signed:
         item = Issuance.of(message, cred, worker, key=_STATE["id_key"], kid=issuer.kid,
                            batch_id=_STATE["batch_id"], row_no=row.number)  # fmt: skip
     except RecordError as exc:
-        return BadRow(row.number, exc.field, str(exc).split(": ", 1)[-1])
+        return BadRow(row.number, exc.field, exc.message)
     except AnxinmaError as exc:
         return BadRow(row.number, "photo" if photo is not None else "record", str(exc))
     return _pack(item)
@@ -765,11 +767,9 @@ def _write_reports(run: _Run, options: BatchOptions) -> tuple[Path, Path]:
     ]
     text = "".join(line + "\n" for line in lines)
     _atomic_write(manifest, text.encode(), sync=True, mode=options.file_mode)
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(("row", "field", "reason"))
-    writer.writerows((b.row, b.field, b.reason) for b in sorted(run.bad, key=_order))
-    _atomic_write(errors, buffer.getvalue().encode(), sync=True, mode=options.file_mode)
+    bad = [(b.row, b.field, b.reason) for b in sorted(run.bad, key=_order)]
+    table = csv_text(("row", "field", "reason"), bad)
+    _atomic_write(errors, table.encode(), sync=True, mode=options.file_mode)
     return manifest, errors
 
 

@@ -180,12 +180,17 @@ def _check_protected(protected: object, typ: str | None) -> bytes:
 
 
 def _check_type(header: dict[object, object], typ: str | None) -> None:
+    """A credential has no label 16 at all, not even ``null`` (spec §8.1); a document the expected typ."""
+    if typ is None:
+        if Header.TYP in header:
+            raise CoseError(
+                "malformed", f"a signed {header[Header.TYP]!r} document (label 16), not a credential"
+            )
+        return
     found = header.get(Header.TYP)
     if found == typ:
         return
-    if typ is None:
-        raise CoseError("malformed", f"a signed {found!r} document (label 16), not a credential")
-    what = "a credential" if found is None else repr(found)
+    what = repr(found) if Header.TYP in header else "a credential"
     raise CoseError("wrong_type", f"expected a {typ!r} document (label 16), found {what}")
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -22,15 +22,21 @@ from .document import (
     DocumentError,
     DocumentReason,
     bad,
+    check_not_older,
     check_window,
-    moment,
+    lifetime,
+    loading_now,
     open_document,
     seconds,
+    sequence_number,
+    sequence_number_for_signing,
     sign_document,
+    signable_lifetime,
 )
 from .errors import UsageError
 from .keys import kid_of
 from .registry import DirectoryClaim, DocumentType, EnterpriseLabel
+from .state import VerifierState
 
 __all__ = ["Directory", "Enterprise"]
 
@@ -69,18 +75,22 @@ class Directory:
     issued_at: dt.datetime
     expires_at: dt.datetime
     enterprises: tuple[Enterprise, ...]
+    _index: dict[str, Enterprise] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        usccs = [e.uscc for e in self.enterprises]
-        if len(set(usccs)) != len(usccs):
+        index = {e.uscc: e for e in self.enterprises}
+        if len(index) != len(self.enterprises):
             raise UsageError("two directory entries share a USCC")
+        object.__setattr__(self, "_index", index)
 
     def find(self, uscc: str) -> Enterprise | None:
         """The enterprise with this USCC, or ``None``."""
-        return next((e for e in self.enterprises if e.uscc == uscc), None)
+        return self._index.get(uscc)
 
     def sign(self, root_key: Ed25519PrivateKey) -> bytes:
         """The signed directory document."""
+        signable_lifetime(self.issued_at, self.expires_at)
+        sequence_number_for_signing(self.sequence)
         claims: dict[int, Any] = {
             DirectoryClaim.IAT: seconds(self.issued_at),
             DirectoryClaim.EXP: seconds(self.expires_at),
@@ -91,9 +101,19 @@ class Directory:
 
     @classmethod
     def load(
-        cls, data: bytes, roots: Iterable[Ed25519PublicKey], *, now: dt.datetime, leeway: int = 300
+        cls,
+        data: bytes,
+        roots: Iterable[Ed25519PublicKey],
+        *,
+        now: dt.datetime,
+        leeway: int = 300,
+        state: VerifierState | None = None,
     ) -> Directory:
-        """Verify (against the pinned root keys) and decode a directory; raise :class:`DocumentError`."""
+        """Verify (against the pinned root keys) and decode a directory; raise :class:`DocumentError`.
+
+        A directory older than the one ``state`` remembers is ``rollback`` (spec §15.4, §15.7).
+        """
+        now = loading_now(now, leeway)
         pinned = {kid_of(r): r for r in roots}
         opened = open_document(
             data, typ=DocumentType.DIRECTORY, max_bytes=MAX_DIRECTORY_BYTES, max_items=1_000_000
@@ -106,6 +126,7 @@ class Directory:
         opened.check_signature(root)
         directory = _decode(opened.claims)
         check_window(directory.issued_at, directory.expires_at, now=now, leeway=leeway)
+        check_not_older(directory.sequence, None if state is None else state.directory_sequence, "sequence")
         return directory
 
 
@@ -124,12 +145,10 @@ def _decode(claims: Mapping[Any, Any]) -> Directory:
     if set(claims) != set(DirectoryClaim):
         raise bad("directory: claims must be exactly iat, exp, sequence (-1) and enterprises (-2)")
     entries = claims[DirectoryClaim.ENTERPRISES]
-    sequence = claims[DirectoryClaim.SEQUENCE]
-    if not isinstance(entries, list) or not isinstance(sequence, int) or isinstance(sequence, bool):
-        raise bad("directory: enterprises must be an array and sequence an integer")
-    issued = moment(claims, DirectoryClaim.IAT, "iat")
-    expires = moment(claims, DirectoryClaim.EXP, "exp")
-    assert issued is not None and expires is not None
+    if not isinstance(entries, list):
+        raise bad("directory: enterprises (label -2) must be an array")
+    sequence = sequence_number(claims[DirectoryClaim.SEQUENCE], "directory: sequence (label -1)")
+    issued, expires = lifetime(claims, DirectoryClaim.IAT, DirectoryClaim.EXP)
     try:
         return Directory(sequence, issued, expires, tuple(_decode_entry(e, n) for n, e in enumerate(entries)))
     except UsageError as exc:

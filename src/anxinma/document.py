@@ -21,12 +21,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from . import cbor
 from .cose import CoseError, Sign1, parse_sign1, sign1, verify_signature
-from .errors import AnxinmaError
+from .errors import AnxinmaError, UsageError
 from .keys import kid_of
+from .model import checked_now
+from .state import MAX_SEQUENCE
 
 __all__ = ["DocumentError", "DocumentReason", "open_document", "sign_document"]
 
 _UTC = dt.UTC
+#: The largest clock leeway a verifier accepts (spec §10.3): one day.
+MAX_LEEWAY = 86_400
 
 
 class DocumentReason(StrEnum):
@@ -40,6 +44,8 @@ class DocumentReason(StrEnum):
     ROLE_MISMATCH = "role_mismatch"
     SIGNATURE_INVALID = "signature_invalid"
     KEY_COMPROMISED = "key_compromised"
+    KEY_RETIRED = "key_retired"
+    ISSUED_OUTSIDE_KEY_WINDOW = "issued_outside_key_window"
     WRONG_ISSUER = "wrong_issuer"
     EXPIRED = "expired"
     NOT_YET_VALID = "not_yet_valid"
@@ -98,13 +104,49 @@ def open_document(data: bytes, *, typ: str, max_bytes: int, max_items: int, max_
 
 
 def moment(claims: Mapping[Any, Any], label: int, name: str, *, required: bool = True) -> dt.datetime | None:
-    """A NumericDate claim as an aware datetime (RFC 8392 §2)."""
+    """A NumericDate claim as an aware datetime (RFC 8392 §2): an unsigned integer below 2^32."""
     value = claims.get(label)
     if value is None and not required:
         return None
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**32:
         raise DocumentError(DocumentReason.MALFORMED, f"{name} (label {label}) must be a NumericDate")
     return dt.datetime.fromtimestamp(value, _UTC)
+
+
+def lifetime(claims: Mapping[Any, Any], iat: int, exp: int) -> tuple[dt.datetime, dt.datetime]:
+    """``iat`` and ``exp`` of a document; ``exp`` must be later than ``iat`` (spec §15.1)."""
+    issued = moment(claims, iat, "iat")
+    expires = moment(claims, exp, "exp")
+    assert issued is not None and expires is not None
+    if expires <= issued:
+        raise bad(f"exp (label {exp}) must be later than iat (label {iat})")
+    return issued, expires
+
+
+def sequence_number(value: Any, where: str) -> int:
+    """A trust-list or directory sequence: an integer 0..2^53 - 1 (spec §15.2)."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_SEQUENCE:
+        raise bad(f"{where} must be an integer in 0..2^53 - 1")
+    return value
+
+
+def sequence_number_for_signing(value: object) -> None:
+    """Refuse to sign a sequence outside 0..2^53 - 1 (spec §15.2)."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_SEQUENCE:
+        raise UsageError("a sequence is an integer in 0..2^53 - 1 (spec §15.2)")
+
+
+def check_not_older(found: int, held: int | None, what: str) -> None:
+    """Refuse a document older than the verifier state remembers (spec §15.7); equal is fine."""
+    if held is not None and found < held:
+        raise DocumentError(DocumentReason.ROLLBACK, f"{what} {found} is older than the {held} already held")
+
+
+def loading_now(now: object, leeway: object) -> dt.datetime:
+    """Check a loader's ``now`` (spec §5.3 range) and ``leeway`` (0..86,400 s); raise UsageError."""
+    if isinstance(leeway, bool) or not isinstance(leeway, int) or not 0 <= leeway <= MAX_LEEWAY:
+        raise UsageError(f"leeway must be an integer number of seconds in 0..{MAX_LEEWAY}")
+    return checked_now(now)
 
 
 def check_window(issued: dt.datetime, expires: dt.datetime | None, *, now: dt.datetime, leeway: int) -> None:
@@ -116,8 +158,17 @@ def check_window(issued: dt.datetime, expires: dt.datetime | None, *, now: dt.da
 
 
 def seconds(moment_: dt.datetime) -> int:
-    """A datetime as a NumericDate."""
-    return int(moment_.timestamp())
+    """A datetime as a NumericDate, 0..2^32 - 1 (spec §5.3); raise UsageError outside."""
+    value = int(moment_.timestamp())
+    if not 0 <= value <= 2**32 - 1:
+        raise UsageError(f"{moment_.isoformat()} is outside the range of a NumericDate (spec §5.3)")
+    return value
+
+
+def signable_lifetime(issued: dt.datetime, expires: dt.datetime) -> None:
+    """Refuse to sign a document whose ``exp`` is not later than its ``iat`` (spec §15.1)."""
+    if expires <= issued:
+        raise UsageError("a document's expiry must be later than its issuance time (spec §15.1)")
 
 
 def bad(message: str) -> DocumentError:

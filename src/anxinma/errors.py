@@ -10,6 +10,8 @@ releases) so that callers and the CLI can branch on it without parsing messages.
 
 from __future__ import annotations
 
+from .safetext import shown
+
 __all__ = [
     "AnxinmaError",
     "Base45Error",
@@ -31,13 +33,17 @@ class RecordError(AnxinmaError, ValueError):
     """A worker record (or a model value) is invalid.
 
     ``field`` names the record field at fault, ``label`` its integer claim label
-    (see :class:`anxinma.Claim`) when the field is carried in the code.
+    (see :class:`anxinma.Claim`) when the field is carried in the code.  A field
+    name that came from input (an unknown key) is kept as
+    :func:`anxinma.safetext.shown` shows it: non-printables escaped, at most 40
+    characters.  ``message`` is the message without the field.
     """
 
     code = "invalid_record"
 
     def __init__(self, field: str, message: str, *, label: int | None = None) -> None:
-        self.field = field
+        self.field = field = shown(field)
+        self.message = message
         self.label = label
         where = f"{field} (label {label})" if label is not None else field
         super().__init__(f"{where}: {message}")

@@ -31,9 +31,19 @@ def _check_value(id_number: str, card_no: str) -> int:
     return int.from_bytes(digest[:2], "big") >> (16 - CHECK_BITS)
 
 
+#: What a typed ID number may carry around its characters (spec §10.5): ASCII white
+#: space (U+0009-U+000D, U+0020), U+00A0 NO-BREAK SPACE and U+3000 IDEOGRAPHIC SPACE.
+_DROP = dict.fromkeys(map(ord, "\t\n\v\f\r \u00a0\u3000"))
+#: Folded: fullwidth digits (a Chinese input method types them) and x, fullwidth X and x, to X.
+_FOLD = {0xFF10 + n: ord("0") + n for n in range(10)} | dict.fromkeys(map(ord, "xＸｘ"), ord("X"))
+_TYPED = _DROP | _FOLD
+
+
 def normalize_id_number(typed: str) -> str:
-    """Strip spaces and upper-case a typed ID number (``x`` -> ``X``)."""
-    return "".join(typed.split()).upper()
+    """A typed ID number as spec §10.5 normalises it: white space removed, fullwidth digits
+    and every form of x folded to ASCII (``x`` -> ``X``); anything else is left for the
+    GB 11643 check to refuse."""
+    return typed.translate(_TYPED)
 
 
 def id_hint(id_number: str, card_no: str) -> IdHint:

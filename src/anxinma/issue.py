@@ -18,7 +18,8 @@ from .cose import protected_header, sign1
 from .errors import CredentialTooLargeError, RecordError, UsageError
 from .idcheck import id_hint
 from .keys import kid_of
-from .model import CST, MAX_VALID_DAYS, Credential, StatusRef, Worker
+from .model import CST, MAX_SECONDS, MAX_VALID_DAYS, Credential, StatusRef, Worker, checked_now, epoch_seconds
+from .names import issuance_name_problem
 from .registry import Claim
 from .transport import MAX_MESSAGE_BYTES, to_text
 
@@ -40,16 +41,20 @@ def credential_for(
     """
     if not isinstance(worker, Worker):
         raise UsageError(f"worker must be a Worker, not {type(worker).__name__}")
-    if not isinstance(now, dt.datetime) or now.tzinfo is None:
-        raise UsageError("now must be a timezone-aware datetime (the core never reads the clock)")
+    now = checked_now(now)
     if (
         isinstance(valid_days, bool)
         or not isinstance(valid_days, int)
         or not 1 <= valid_days <= MAX_VALID_DAYS
     ):
         raise UsageError(f"valid_days must be an integer in 1..{MAX_VALID_DAYS}")
-    _check_not_future(worker, now)
     issued = now.astimezone(dt.UTC).replace(microsecond=0)
+    if epoch_seconds(issued) + valid_days * 86400 > MAX_SECONDS:
+        raise UsageError(
+            f"now {now.isoformat()} + {valid_days} days is past 2106-02-07T06:28:15Z, the last "
+            "expiry time the format can carry (spec §5.3)"
+        )
+    _check_not_future(worker, now)
     if status is not None and not isinstance(status, StatusRef):
         raise UsageError("status must be a StatusRef")
     return Credential.from_worker(
@@ -84,7 +89,14 @@ class Issuer:
         self._protected = protected_header(self.kid)
 
     def sign(self, cred: Credential) -> bytes:
-        """The COSE_Sign1 bytes of ``cred``; refuse one too large for the QR budget."""
+        """The COSE_Sign1 bytes of ``cred``; refuse a name the full rule of spec §4.2.1
+        refuses (:class:`~anxinma.errors.RecordError`) and a credential too large for
+        the QR budget (:class:`~anxinma.errors.CredentialTooLargeError`)."""
+        if not isinstance(cred, Credential):
+            raise UsageError(f"cred must be a Credential, not {type(cred).__name__}")
+        problem = issuance_name_problem(cred.name)
+        if problem is not None:
+            raise RecordError("name", problem, label=Claim.NAME)
         message = sign1(cbor.encode(to_claims(cred)), self._key, self.kid, protected=self._protected)
         if len(message) > MAX_MESSAGE_BYTES:
             raise CredentialTooLargeError(

@@ -460,23 +460,65 @@ class IssuerDB:
         """Credentials named by credential id or card number (newest first)."""
         rows = self._db.execute(
             "SELECT cred_id, card_no, name, kid, list_id, idx, iat, exp, status FROM credentials"
-            " WHERE cred_id=? OR card_no=? ORDER BY iat DESC",
+            " WHERE cred_id=? OR card_no=? ORDER BY iat DESC, rowid DESC",
             (handle.lower(), handle.upper()),
         )
         return [_row(r) for r in rows]
 
     def set_status(self, handle: str, status: Status, *, now: dt.datetime) -> list[IssuedCredential]:
-        """Set the status of every live credential named by ``handle``; return them."""
+        """Revoke, suspend or reinstate what ``handle`` names; return those credentials (spec §16).
+
+        A credential id names that credential.  A card number names the card's
+        live credentials (valid or suspended, unexpired: after a re-issue, only
+        the newest), never the ones it superseded.  Revocation is final: a
+        revoked credential is never suspended or reinstated (:class:`UsageError`
+        saying so); reinstating acts on suspended credentials only.  Setting the
+        status a credential already has changes nothing and logs nothing.
+        """
+        with self._tx():
+            found = self._targets(handle, status, now)
+            revoked = next((c for c in found if c.status is Status.INVALID), None)
+            if revoked is not None and status is not Status.INVALID:
+                raise UsageError(self._revoked_is_final(revoked, status))
+            for cred in found:
+                if cred.status is not status:
+                    self._db.execute(
+                        "UPDATE credentials SET status=? WHERE cred_id=?", (int(status), cred.cred_id)
+                    )
+                    self._log(cred.cred_id, _ACTIONS[status], now)
+        named = {c.cred_id for c in found}
+        return [c for c in self.find(handle) if c.cred_id in named]
+
+    def _targets(self, handle: str, status: Status, now: dt.datetime) -> list[IssuedCredential]:
+        """The credential ``handle`` names by id, or the live credentials of the card it names
+        (a card whose newest credential is revoked: that one, to be refused or left revoked)."""
         found = [c for c in self.find(handle) if c.status_ref is not None]
         if not found:
             raise UsageError(f"no credential with id or card number {handle!r} has a status list entry")
-        with self._tx():
-            for cred in found:
-                self._db.execute(
-                    "UPDATE credentials SET status=? WHERE cred_id=?", (int(status), cred.cred_id)
-                )
-                self._log(cred.cred_id, _ACTIONS[status], now)
-        return self.find(handle)
+        by_id = [c for c in found if c.cred_id == handle.lower()]
+        if by_id:
+            return by_id
+        at = int(now.timestamp())
+        live = [c for c in found if c.status in (Status.VALID, Status.SUSPENDED) and c.exp > at]
+        newest = found[0]
+        if live or newest.status is Status.INVALID:
+            return live or [newest]
+        raise UsageError(
+            f"card {newest.card_no} has no live credential (its newest, {newest.cred_id}, has expired); "
+            "name a credential by its id to change it"
+        )
+
+    def _revoked_is_final(self, cred: IssuedCredential, status: Status) -> str:
+        row = self._db.execute(
+            "SELECT note FROM events WHERE cred_id=? AND action='revoke' AND note IS NOT NULL"
+            " ORDER BY seq DESC LIMIT 1",
+            (cred.cred_id,),
+        ).fetchone()
+        why = f" ({row[0]})" if row is not None else ""
+        return (
+            f"credential {cred.cred_id} is revoked{why}; revocation is final, it cannot be "
+            f"{_DONE[status]}: issue a new credential instead"
+        )
 
     def _log(self, cred_id: str, action: str, at: dt.datetime, note: str | None = None) -> None:
         self._db.execute(
@@ -648,6 +690,7 @@ _ACTIONS = {
     Status.SUSPENDED: "suspend",
     Status.RESERVED: "x",
 }
+_DONE = {Status.VALID: "reinstated", Status.SUSPENDED: "suspended", Status.RESERVED: "changed"}
 
 
 class _Known:

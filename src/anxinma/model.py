@@ -11,16 +11,18 @@ the field and its claim label.  Rules live in spec/anxinma-v1.md §4.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
+import math
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 from . import gbcodes
-from .errors import RecordError
+from .errors import RecordError, UsageError
+from .names import NAME_MAX, issuance_name_problem, name_problem
 from .registry import Claim
 
 __all__ = [
     "CST",
+    "NAME_MAX",
     "BackgroundCheck",
     "BackgroundResult",
     "Credential",
@@ -30,12 +32,13 @@ __all__ = [
     "Service",
     "StatusRef",
     "Worker",
+    "checked_now",
     "end_of_day",
+    "epoch_seconds",
 ]
 
 #: China Standard Time: every calendar date in a record is a date in UTC+08:00.
 CST = dt.timezone(dt.timedelta(hours=8), "CST")
-NAME_MAX = 20
 CARD_NO_MAX = 12
 TRAINING_HOURS_MAX = 65535
 #: The longest a credential may be valid, exp - iat (spec §11.1); bounds backdating (spec/security.md T2).
@@ -44,6 +47,10 @@ RATING_COUNT_MAX = 1_000_000
 DATE_MIN = dt.date(2000, 1, 1)
 DATE_MAX = dt.date(2099, 12, 31)
 _CARD_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+#: The largest NumericDate anxinma writes or reads (spec §5.3): 2106-02-07T06:28:15Z.
+MAX_SECONDS = 2**32 - 1
+_EPOCH = dt.datetime(1970, 1, 1)
+_SECOND = dt.timedelta(seconds=1)
 
 
 class Service(StrEnum):
@@ -96,6 +103,34 @@ def end_of_day(day: dt.date) -> dt.datetime:
     expired at ``now`` exactly when ``now >= end_of_day(D)``.
     """
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), CST)
+
+
+def epoch_seconds(moment: dt.datetime) -> int:
+    """Whole seconds since 1970-01-01T00:00:00Z (rounded down) of an aware ``moment``, for any
+    ``datetime`` value, ``datetime.min`` and ``max`` included (never an OverflowError)."""
+    try:
+        return math.floor(moment.timestamp())  # exact to the microsecond far beyond 2**32 seconds
+    except (OverflowError, ValueError):  # near datetime.min/max: on naive values and timedeltas
+        offset = moment.utcoffset()
+        assert offset is not None
+        return (moment.replace(tzinfo=None) - _EPOCH - offset) // _SECOND
+
+
+def checked_now(now: object) -> dt.datetime:
+    """``now`` if it is an aware datetime inside the format's range, else :class:`UsageError` (spec §5.3).
+
+    The range is 1970-01-01T00:00:00Z to 2106-02-07T06:28:15Z (its whole seconds
+    in 0..2^32 - 1): outside it no timestamp of a code or document can be
+    compared or written.
+    """
+    if not isinstance(now, dt.datetime) or now.tzinfo is None or now.utcoffset() is None:
+        raise UsageError("now must be a timezone-aware datetime (the core never reads the clock)")
+    if not 0 <= epoch_seconds(now) <= MAX_SECONDS:
+        raise UsageError(
+            f"now {now.isoformat()} is outside 1970-01-01T00:00:00Z .. 2106-02-07T06:28:15Z, "
+            "the range of the format's timestamps (spec §5.3)"
+        )
+    return now
 
 
 def _fail(label: Claim, message: str, field: str | None = None) -> RecordError:
@@ -231,13 +266,10 @@ class Profile:
 
 
 def _check_name(name: object) -> None:
-    if not isinstance(name, str) or not 1 <= len(name) <= NAME_MAX:
-        raise _fail(Claim.NAME, f"must be 1..{NAME_MAX} characters")
-    if name != name.strip() or unicodedata.normalize("NFC", name) != name:
-        raise _fail(Claim.NAME, "must be NFC-normalised with no leading or trailing space")
-    bad = next((c for c in name if unicodedata.category(c)[0] in "CZ" and c != " "), None)
-    if bad is not None:
-        raise _fail(Claim.NAME, f"character U+{ord(bad):04X} is a control or separator character")
+    """The verifier subset of the name rule (spec §4.2.2): table-free, the same on every host."""
+    problem = name_problem(name)
+    if problem is not None:
+        raise _fail(Claim.NAME, problem)
 
 
 def _check_card_no(card_no: object) -> None:
@@ -266,6 +298,9 @@ def _check_services(services: object) -> None:
 class Worker(Profile):
     """A worker record as the issuer holds it, with the full citizen ID number.
 
+    Its name must pass the full name rule of spec §4.2.1 (issuance), stricter
+    than the verifier subset a :class:`Credential` is held to.
+
     The ID number is left out of ``repr()`` so that it does not end up in logs.
     """
 
@@ -273,6 +308,9 @@ class Worker(Profile):
 
     def __post_init__(self) -> None:
         Profile.__post_init__(self)
+        problem = issuance_name_problem(self.name)  # the full rule of spec §4.2.1: an issuer's input
+        if problem is not None:
+            raise _fail(Claim.NAME, problem)
         reason = (
             gbcodes.id_number_problem(self.id_number)
             if isinstance(self.id_number, str)

@@ -20,9 +20,7 @@ otherwise by USCC and by the region code inside it (characters 3-8).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 
@@ -30,6 +28,7 @@ from .directory import Directory
 from .errors import UsageError
 from .issuerdb import WorkerState
 from .model import end_of_day
+from .safetext import csv_text
 from .status import Status
 from .visit import Complaint, rating_summary
 from .visitdb import OrderState, WorkerRatings
@@ -270,13 +269,10 @@ RANKING_HEADERS_BY_USCC = ("rank", "region", "uscc", "live", "registered", "rate
 
 
 def render_table(title: str, headers: Sequence[str], rows: list[list[str]], fmt: str) -> str:
-    """One table as ``text`` (aligned columns), ``csv`` or ``markdown``."""
+    """One table as ``text`` (aligned columns), ``csv`` (every cell safe to open in a
+    spreadsheet: :func:`anxinma.safetext.csv_text`) or ``markdown``."""
     if fmt == "csv":
-        buffer = io.StringIO(newline="")
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(headers)
-        writer.writerows(rows)
-        return buffer.getvalue()
+        return csv_text(headers, rows)
     if fmt == "markdown":
         numeric = [all(_numeric(r[i]) for r in rows) for i in range(len(headers))]
         lines = [f"### {title}", "", "| " + " | ".join(headers) + " |"]

@@ -30,7 +30,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .directory import Directory
 from .errors import AnxinmaError, UsageError
+from .model import checked_now
 from .status import StatusListToken
 from .trust import TrustList
 from .verify import DEFAULT_LEEWAY, DEFAULT_POLICY, Color, Keyring, Policy, Verification, verify
@@ -220,6 +222,7 @@ def verify_image(
     *,
     now: dt.datetime,
     status: Iterable[StatusListToken] = (),
+    directory: Directory | None = None,
     id_number: str | None = None,
     leeway: int = DEFAULT_LEEWAY,
     policy: Policy = DEFAULT_POLICY,
@@ -231,8 +234,7 @@ def verify_image(
     is empty when the image holds no QR symbol.  Misuse (a naive ``now``, a
     wrong ``trust`` type) raises before the image is read.
     """
-    if not isinstance(now, dt.datetime) or now.tzinfo is None:
-        raise UsageError("now must be a timezone-aware datetime (the core never reads the clock)")
+    now = checked_now(now)
     if not isinstance(trust, Keyring | TrustList):
         raise UsageError(f"trust must be a TrustList or a Keyring, not {type(trust).__name__}")
     lists = tuple(status)  # used once per symbol: an iterator would be spent by the first
@@ -240,7 +242,16 @@ def verify_image(
         ScanResult(
             s.text,
             s.position,
-            verify(s.text, trust, now=now, status=lists, id_number=id_number, leeway=leeway, policy=policy),
+            verify(
+                s.text,
+                trust,
+                now=now,
+                status=lists,
+                directory=directory,
+                id_number=id_number,
+                leeway=leeway,
+                policy=policy,
+            ),
         )
         for s in read_symbols(image)
     ]

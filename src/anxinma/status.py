@@ -30,15 +30,19 @@ from .document import (
     DocumentError,
     DocumentReason,
     bad,
+    check_not_older,
     check_window,
-    moment,
+    lifetime,
+    loading_now,
     open_document,
     seconds,
     sign_document,
+    signable_lifetime,
 )
 from .errors import UsageError
 from .registry import DocumentType, StatusListClaim
-from .trust import KeyState, TrustList
+from .state import VerifierState
+from .trust import IssuerKey, KeyState, TrustList
 
 __all__ = ["MIN_SIZE", "Status", "StatusList", "StatusListToken", "status_uri"]
 
@@ -46,7 +50,10 @@ BITS = 2
 MIN_SIZE = 1 << 17
 MAX_SIZE = 1 << 24
 MAX_TOKEN_BYTES = 8 << 20
-_URI = re.compile(r"urn:anxinma:status:([a-z0-9][a-z0-9-]{0,31}):(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\Z")
+#: ``sub`` (spec §15.3): the issuer id, and the list id in decimal 0-255 without leading zeros.
+_URI = re.compile(
+    r"urn:anxinma:status:([a-z0-9][a-z0-9-]{0,31}):(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\Z"
+)
 
 
 class Status(IntEnum):
@@ -154,6 +161,7 @@ class StatusListToken:
 
     def sign(self, key: Ed25519PrivateKey) -> bytes:
         """The signed Status List Token (draft §5.2)."""
+        signable_lifetime(self.issued_at, self.expires_at)
         claims: dict[int, Any] = {
             StatusListClaim.SUB: self.uri,
             StatusListClaim.IAT: seconds(self.issued_at),
@@ -165,12 +173,29 @@ class StatusListToken:
         return sign_document(claims, key, typ=DocumentType.STATUS_LIST)
 
     @classmethod
-    def load(cls, data: bytes, trust: TrustList, *, now: dt.datetime, leeway: int = 300) -> StatusListToken:
-        """Verify and decode a status list against ``trust``; raise :class:`DocumentError`.
+    def load(
+        cls,
+        data: bytes,
+        trust: TrustList,
+        *,
+        now: dt.datetime,
+        leeway: int = 300,
+        state: VerifierState | None = None,
+    ) -> StatusListToken:
+        """Verify and decode a status list against ``trust``; raise :class:`DocumentError` (spec §15.3).
 
-        The signer must be a non-compromised key of the issuer named in ``sub``.
-        An expired list loads (the verdict reports it as stale).
+        In this order: parse; decode the claims; the signer must be an issuer key
+        of the trust list (``role_mismatch`` for a root key, else
+        ``unknown_key``), of the issuer ``sub`` names (``wrong_issuer``), not
+        compromised (``key_compromised``) nor retired (``key_retired``), with the
+        list's ``iat`` in its issuing window (``issued_outside_key_window``);
+        the signature; ``iat`` not beyond ``now`` + ``leeway``
+        (``not_yet_valid``) nor older than ``state`` remembers for this ``sub``
+        (``rollback``).  An expired list loads (the verdict reports it as stale).
         """
+        now = loading_now(now, leeway)
+        if not isinstance(trust, TrustList):
+            raise UsageError(f"a status list is loaded against a TrustList, not {type(trust).__name__}")
         opened = open_document(data, typ=DocumentType.STATUS_LIST, max_bytes=MAX_TOKEN_BYTES, max_items=32)
         token = _decode(opened.claims, opened.kid)
         found = trust.lookup(opened.kid)
@@ -184,13 +209,26 @@ class StatusListToken:
                 DocumentReason.WRONG_ISSUER,
                 f"list of issuer {token.issuer_id!r} signed by a key of issuer {found.issuer.id!r}",
             )
-        if found.key.state is KeyState.COMPROMISED:
-            raise DocumentError(
-                DocumentReason.KEY_COMPROMISED, f"signed by compromised key {opened.kid.hex()}"
-            )
+        _check_signer(found.key, token.issued_at)
         opened.check_signature(found.key.key)
         check_window(token.issued_at, None, now=now, leeway=leeway)
+        held = None if state is None else state.status_list_issued(token.uri)
+        check_not_older(seconds(token.issued_at), held, f"{token.uri} iat")
         return token
+
+
+def _check_signer(key: IssuerKey, issued_at: dt.datetime) -> None:
+    """Only an active key signs status lists, and only inside its issuing window (spec §15.3)."""
+    kid = key.kid.hex()
+    if key.state is KeyState.COMPROMISED:
+        raise DocumentError(DocumentReason.KEY_COMPROMISED, f"signed by compromised key {kid}")
+    if key.state is KeyState.RETIRED:
+        raise DocumentError(DocumentReason.KEY_RETIRED, f"signed by retired key {kid}; only active keys sign")
+    if not key.issued_within_window(issued_at):
+        raise DocumentError(
+            DocumentReason.ISSUED_OUTSIDE_KEY_WINDOW,
+            f"issued at {issued_at.isoformat()}, outside the issuing window of key {kid}",
+        )
 
 
 def _decode(claims: Mapping[Any, Any], kid: bytes) -> StatusListToken:
@@ -201,9 +239,7 @@ def _decode(claims: Mapping[Any, Any], kid: bytes) -> StatusListToken:
     match = _URI.match(sub) if isinstance(sub, str) else None
     if match is None:
         raise bad(f"sub (label 2) must be urn:anxinma:status:<issuer>:<list>, not {sub!r}")
-    issued = moment(claims, StatusListClaim.IAT, "iat")
-    expires = moment(claims, StatusListClaim.EXP, "exp")
-    assert issued is not None and expires is not None
+    issued, expires = lifetime(claims, StatusListClaim.IAT, StatusListClaim.EXP)
     ttl = claims.get(StatusListClaim.TTL)
     if ttl is not None and (not isinstance(ttl, int) or isinstance(ttl, bool) or ttl <= 0):
         raise bad("ttl (label 65534) must be a positive integer")

@@ -27,19 +27,27 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from . import gbcodes
 from .document import (
     DocumentError,
     DocumentReason,
     bad,
+    check_not_older,
     check_window,
+    lifetime,
+    loading_now,
     moment,
     open_document,
     seconds,
+    sequence_number,
+    sequence_number_for_signing,
     sign_document,
+    signable_lifetime,
 )
 from .errors import UsageError
 from .keys import kid_of, public_key_problem, raw_public_key
 from .registry import DocumentType, IssuerLabel, KeyLabel, TrustListClaim
+from .state import MAX_SEQUENCE, VerifierState
 
 __all__ = [
     "IssuerKey",
@@ -53,7 +61,7 @@ __all__ = [
 
 MAX_TRUST_LIST_BYTES = 1 << 20
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,31}\Z")
-_PREFIX = re.compile(r"\d{2,6}\Z")
+_PREFIX = re.compile(r"[0-9]{2,6}\Z")
 _STATES = ("active", "retired", "compromised")
 
 
@@ -110,14 +118,23 @@ class TrustedIssuer:
     keys: tuple[IssuerKey, ...] = ()
 
     def __post_init__(self) -> None:
-        if not _ID.match(self.id):
+        if not isinstance(self.id, str) or not _ID.match(self.id):
             raise UsageError(f"issuer id {self.id!r} must be 1..32 of a-z, 0-9 and '-'")
-        if not self.regions or not all(isinstance(p, str) and _PREFIX.match(p) for p in self.regions):
-            raise UsageError("regions must be one or more GB/T 2260 prefixes of 2..6 digits")
+        if not isinstance(self.name, str) or not self.name:
+            raise UsageError(f"issuer {self.id}: the display name must be non-empty text")
+        if not self.regions or not all(_is_prefix(p) for p in self.regions):
+            raise UsageError(
+                "regions must be one or more GB/T 2260 prefixes of 2..6 digits starting with a province code"
+            )
 
     def covers(self, region: str) -> bool:
         """Whether this issuer may issue for ``region`` (a 6-digit GB/T 2260 code)."""
         return any(region.startswith(prefix) for prefix in self.regions)
+
+
+def _is_prefix(prefix: object) -> bool:
+    """2..6 ASCII digits whose first two are a GB/T 2260 province code (spec §15.2)."""
+    return isinstance(prefix, str) and bool(_PREFIX.match(prefix)) and int(prefix[:2]) in gbcodes.PROVINCES
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +218,8 @@ class TrustList:
             raise UsageError(
                 f"root key {kid_of(root_key).hex()} is listed as a key{who} in the list; roles never mix"
             )
+        signable_lifetime(self.issued_at, self.expires_at)
+        sequence_number_for_signing(self.sequence)
         return sign_document(_encode(self), root_key, typ=DocumentType.TRUST_LIST)
 
     @classmethod
@@ -212,8 +231,14 @@ class TrustList:
         now: dt.datetime,
         min_sequence: int = 0,
         leeway: int = 300,
+        state: VerifierState | None = None,
     ) -> TrustList:
-        """Verify and decode a trust list; raise :class:`DocumentError` (spec §15.2, §15.5)."""
+        """Verify and decode a trust list; raise :class:`DocumentError` (spec §15.2, §15.5).
+
+        A list older than ``min_sequence`` or than the one ``state`` remembers is
+        ``rollback`` (spec §15.7); the same sequence again loads.
+        """
+        now = loading_now(now, leeway)
         pinned = {kid_of(r): r for r in roots}
         opened = open_document(
             data, typ=DocumentType.TRUST_LIST, max_bytes=MAX_TRUST_LIST_BYTES, max_items=200_000, max_depth=5
@@ -227,10 +252,8 @@ class TrustList:
         opened.check_signature(root)
         _check_roles(trust, pinned)
         check_window(trust.issued_at, trust.expires_at, now=now, leeway=leeway)
-        if trust.sequence < min_sequence:
-            raise DocumentError(
-                DocumentReason.ROLLBACK, f"sequence {trust.sequence} is older than the held {min_sequence}"
-            )
+        held = None if state is None else state.trust_list_sequence
+        check_not_older(trust.sequence, max(min_sequence, held or 0), "trust list sequence")
         return trust
 
 
@@ -282,10 +305,10 @@ def _field(entry: Mapping[Any, Any], label: int, kind: type, where: str) -> Any:
 
 def _decode(claims: Mapping[Any, Any]) -> TrustList:
     _only(claims, TrustListClaim, "trust list")
-    issued = moment(claims, TrustListClaim.IAT, "iat")
-    expires = moment(claims, TrustListClaim.EXP, "exp")
-    assert issued is not None and expires is not None
-    sequence = _field(claims, TrustListClaim.SEQUENCE, int, "sequence")
+    issued, expires = lifetime(claims, TrustListClaim.IAT, TrustListClaim.EXP)
+    sequence = sequence_number(
+        claims.get(TrustListClaim.SEQUENCE), f"sequence (label {TrustListClaim.SEQUENCE})"
+    )
     issuers = _field(claims, TrustListClaim.ISSUERS, list, "issuers")
     decoded = tuple(_decode_issuer(e, f"issuers[{n}]") for n, e in enumerate(issuers))
     ids = [i.id for i in decoded]
@@ -377,8 +400,8 @@ def trust_from_source(
     if not isinstance(source, Mapping) or not isinstance(source.get("issuers"), list):
         raise UsageError("trust list source: an object with an 'issuers' array is expected")
     sequence = source.get("sequence")
-    if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 0:
-        raise UsageError("trust list source: sequence must be a non-negative integer")
+    if not isinstance(sequence, int) or isinstance(sequence, bool) or not 0 <= sequence <= MAX_SEQUENCE:
+        raise UsageError("trust list source: sequence must be an integer in 0..2^53 - 1")
     issuers = tuple(_issuer_from_source(i, f"issuers[{n}]") for n, i in enumerate(source["issuers"]))
     if len({i.id for i in issuers}) != len(issuers):
         raise UsageError("trust list source: two issuers share an id")

@@ -28,10 +28,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from . import cbor, gbcodes
 from .claims import from_claims
 from .cose import parse_sign1, verify_signature
+from .directory import Directory, Enterprise
+from .document import MAX_LEEWAY
 from .errors import AnxinmaError, UsageError
 from .idcheck import id_matches, normalize_id_number
 from .keys import kid_of, public_key_problem, raw_public_key
-from .model import CST, BackgroundResult, Credential
+from .model import CST, BackgroundResult, Credential, checked_now
 from .status import Status, StatusListToken
 from .transport import from_text
 from .trust import IssuerKey, KeyState, TrustedIssuer, TrustedKey, TrustList, bare_issuer_key
@@ -89,6 +91,8 @@ class Reason(StrEnum):
     STATUS_UNKNOWN = "status_unknown"
     STATUS_INDEX_OUT_OF_RANGE = "status_index_out_of_range"
     STATUS_LIST_STALE = "status_list_stale"
+    STATUS_NOT_CHECKED = "status_not_checked"
+    ENTERPRISE_UNLISTED = "enterprise_unlisted"
 
     @property
     def color(self) -> Color:
@@ -113,17 +117,38 @@ class Policy:
     ``max_status_age``: a status list issued longer ago than this is stale, as
     is one past its ``exp``.  ``stale_status_color``: the colour a stale list
     forces (yellow by default: the code is authentic but revocation knowledge
-    is old; set red for a fail-closed verifier).
+    is old; set red for a fail-closed verifier).  ``unchecked_status_color``:
+    the colour ``status_not_checked`` forces (a code with a status entry and no
+    list to check it against).  ``unlisted_enterprise_color``: the colour
+    ``enterprise_unlisted`` forces (a directory is held and the code's
+    enterprise is not in it).  Each of the three colours is yellow or red.
     """
 
     max_status_age: dt.timedelta = dt.timedelta(days=3)
     stale_status_color: Color = Color.YELLOW
+    unchecked_status_color: Color = Color.YELLOW
+    unlisted_enterprise_color: Color = Color.YELLOW
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.max_status_age, dt.timedelta) or self.max_status_age <= dt.timedelta(0):
+            raise UsageError("max_status_age must be a positive timedelta")
+        for name in ("stale_status_color", "unchecked_status_color", "unlisted_enterprise_color"):
+            if getattr(self, name) not in (Color.YELLOW, Color.RED):
+                raise UsageError(f"{name} must be Color.YELLOW or Color.RED")
 
     def color_of(self, reason: Reason) -> Color:
         """The colour ``reason`` forces under this policy."""
-        if reason is Reason.STATUS_LIST_STALE:
-            return self.stale_status_color
+        configured = _CONFIGURABLE.get(reason)
+        if configured is not None:
+            return Color(getattr(self, configured))
         return Color.YELLOW if reason in _YELLOW else Color.RED
+
+
+_CONFIGURABLE = {
+    Reason.STATUS_LIST_STALE: "stale_status_color",
+    Reason.STATUS_NOT_CHECKED: "unchecked_status_color",
+    Reason.ENTERPRISE_UNLISTED: "unlisted_enterprise_color",
+}
 
 
 DEFAULT_POLICY = Policy()
@@ -197,7 +222,11 @@ class Verification:
     expired code).  ``id_match`` is ``None`` unless an ID number was typed.
     ``detail`` is one line of English for the first reason, empty when green.
     ``issuer`` is the trust-list entry of the signer (``None`` with a bare
-    keyring); ``status`` says whether and how revocation was checked.
+    keyring); ``status`` says whether and how revocation was checked;
+    ``enterprise`` is the directory entry of the code's USCC (``None`` when no
+    directory was given or the USCC is not in it).  What is reported from which
+    step of spec §10.4: ``kid`` from step 7 on, ``credential``, ``issuer``,
+    ``status`` and ``enterprise`` only from step 10.
     """
 
     color: Color
@@ -208,6 +237,7 @@ class Verification:
     detail: str = ""
     issuer: TrustedIssuer | None = None
     status: StatusCheck = field(default_factory=StatusCheck)
+    enterprise: Enterprise | None = None
 
     @property
     def ok(self) -> bool:
@@ -219,10 +249,10 @@ def _failed(reason: Reason, detail: str, kid: bytes | None = None) -> Verificati
     return Verification(Color.RED, (reason,), kid=kid, detail=detail)
 
 
-def _check_now(now: object) -> dt.datetime:
-    if not isinstance(now, dt.datetime) or now.tzinfo is None:
-        raise UsageError("now must be a timezone-aware datetime (the core never reads the clock)")
-    return now
+def _check_leeway(leeway: object) -> int:
+    if isinstance(leeway, bool) or not isinstance(leeway, int) or not 0 <= leeway <= MAX_LEEWAY:
+        raise UsageError(f"leeway must be an integer number of seconds in 0..{MAX_LEEWAY}")
+    return leeway
 
 
 def _typed_id(id_number: str | None) -> str | None:
@@ -249,6 +279,7 @@ def verify(
     *,
     now: dt.datetime,
     status: Iterable[StatusListToken] = (),
+    directory: Directory | None = None,
     id_number: str | None = None,
     leeway: int = DEFAULT_LEEWAY,
     policy: Policy = DEFAULT_POLICY,
@@ -257,13 +288,24 @@ def verify(
 
     ``trust`` is a loaded :class:`~anxinma.TrustList` (or a bare
     :class:`Keyring` for tests and quick checks); ``status`` the status lists
-    the verifier holds; ``now`` its clock reading; ``id_number``, if given, a
-    number typed from the worker's ID card.
+    the verifier holds (as :meth:`StatusListToken.load` returned them; the newest
+    of the code's list decides, spec §15.3); ``directory`` the enterprise
+    directory it holds, if any (spec §15.4); ``now`` its clock reading, inside
+    the format's range (spec §5.3); ``id_number``, if given, a number typed from
+    the worker's ID card (spec §10.5).
     """
-    now = _check_now(now)
+    now = checked_now(now)
+    leeway = _check_leeway(leeway)
     typed = _typed_id(id_number)
     if not isinstance(trust, (Keyring, TrustList)):
         raise UsageError(f"trust must be a TrustList or a Keyring, not {type(trust).__name__}")
+    if directory is not None and not isinstance(directory, Directory):
+        raise UsageError(f"directory must be a Directory or None, not {type(directory).__name__}")
+    if not isinstance(policy, Policy):
+        raise UsageError(f"policy must be a Policy, not {type(policy).__name__}")
+    lists = tuple(status)
+    if not all(isinstance(t, StatusListToken) for t in lists):
+        raise UsageError("status must hold StatusListToken objects")
     text = _as_text(text)
     try:
         msg = parse_sign1(from_text(text))
@@ -278,7 +320,7 @@ def verify(
         cred = from_claims(cbor.decode(msg.payload, max_depth=1, max_items=64))
     except AnxinmaError as exc:
         return _failed(Reason.MALFORMED, f"claims: {exc}", msg.kid)
-    context = _Context(now=now, typed=typed, leeway=leeway, policy=policy, lists=tuple(status))
+    context = _Context(now, typed, leeway, policy, lists, directory)
     return _assess(cred, msg.kid, found, context)
 
 
@@ -297,14 +339,18 @@ class _Context:
     leeway: int
     policy: Policy
     lists: tuple[StatusListToken, ...]
+    directory: Directory | None
 
 
 def _assess(cred: Credential, kid: bytes, found: TrustedKey, ctx: _Context) -> Verification:
+    """Step 10 of spec §10.4: every reason that applies, in the order of the spec."""
     check, status_found = _status_reasons(cred, found.issuer, ctx)
+    enterprise, enterprise_found = _enterprise_reasons(cred, ctx.directory)
     found_reasons = (
         _trust_reasons(cred, found)
         + _time_reasons(cred, ctx.now, ctx.leeway)
         + status_found
+        + enterprise_found
         + _identity_reasons(cred)
         + _document_reasons(cred, ctx.now)
     )
@@ -323,6 +369,7 @@ def _assess(cred: Credential, kid: bytes, found: TrustedKey, ctx: _Context) -> V
         detail=detail,
         issuer=found.issuer,
         status=check,
+        enterprise=enterprise,
     )
 
 
@@ -358,12 +405,18 @@ def _window_detail(issued: dt.datetime, key: IssuerKey) -> str:
 def _status_reasons(
     cred: Credential, issuer: TrustedIssuer | None, ctx: _Context
 ) -> tuple[StatusCheck, _Found]:
+    """Revocation (spec §10.6, §15.3): the newest held list of the code's issuer and list id decides."""
     ref = cred.status
-    if ref is None or issuer is None:
+    if ref is None:
         return StatusCheck(), []
-    token = next((t for t in ctx.lists if t.issuer_id == issuer.id and t.list_id == ref.list_id), None)
+    token = None if issuer is None else _deciding_list(ctx.lists, issuer.id, ref.list_id, ref.index)
     if token is None:
-        return StatusCheck(), []
+        why = (
+            "no trust list (a bare keyring never checks status)" if issuer is None else "no status list held"
+        )
+        return StatusCheck(), [
+            (Reason.STATUS_NOT_CHECKED, f"revocation was not checked: {why} for list {ref.list_id}")
+        ]
     age = ctx.now - token.issued_at
     if ref.index >= token.statuses.size:
         return StatusCheck(list_uri=token.uri, age=age), [
@@ -378,6 +431,45 @@ def _status_reasons(
     if stale:
         out.append((Reason.STATUS_LIST_STALE, f"the status list was issued {token.issued_at.isoformat()}"))
     return StatusCheck(state, value, token.uri, age), out
+
+
+def _deciding_list(
+    lists: tuple[StatusListToken, ...], issuer_id: str, list_id: int, index: int
+) -> StatusListToken | None:
+    """The held list that decides (spec §15.3): the highest ``iat``; on a tie, the one whose
+    entry at ``index`` comes first in: past the end, 1, 2, 3, 0 (a tie never makes green)."""
+    best: StatusListToken | None = None
+    for token in lists:
+        if token.issuer_id != issuer_id or token.list_id != list_id:
+            continue
+        if (
+            best is None
+            or token.issued_at > best.issued_at
+            or (token.issued_at == best.issued_at and _tie_rank(token, index) < _tie_rank(best, index))
+        ):
+            best = token
+    return best
+
+
+def _tie_rank(token: StatusListToken, index: int) -> int:
+    if index >= token.statuses.size:
+        return 0
+    return _TIE_ORDER[token.statuses.get(index)]
+
+
+_TIE_ORDER = {Status.INVALID: 1, Status.SUSPENDED: 2, Status.RESERVED: 3, Status.VALID: 4}
+
+
+def _enterprise_reasons(cred: Credential, directory: Directory | None) -> tuple[Enterprise | None, _Found]:
+    """The directory check (spec §15.4): with a directory held, an unlisted USCC is unlisted."""
+    if directory is None:
+        return None, []
+    found = directory.find(cred.enterprise_uscc)
+    if found is not None:
+        return found, []
+    return None, [
+        (Reason.ENTERPRISE_UNLISTED, f"enterprise {cred.enterprise_uscc} is not in the directory held")
+    ]
 
 
 _STATUS_REASONS = {

@@ -14,13 +14,15 @@ says what happened (spec §10.2 for the colours):
 
 - 0: done; for ``verify``, green
 - 3: ``verify`` says yellow (authentic, but a health exam or insurance is
-  missing or lapsed, or the status list held is stale)
+  missing or lapsed, revocation was not checked or the status list held is
+  stale, or the enterprise is not in the directory held)
 - 1: ``verify`` says red (including text that is not a code at all), or a
   command failed at run time: an output file or folder could not be written
   (the message names it, never the temporary file it was written through)
 - 2: nothing was done: a usage error or an invalid input file (a bad worker
   record, key or option, or a trust list, status list or directory that fails
-  to load), including an output that must be new and exists already
+  to load; ``verify`` and ``scan`` stop only for the trust list and report the
+  others), including an output that must be new and exists already
 
 Every failure is one line on standard error, ``anxinma: error: <where>: <what>``,
 naming the option, field, line/column, byte or document (with its
@@ -33,10 +35,12 @@ The modules: one per command or group (:mod:`.keys`, :mod:`.codes`,
 :mod:`.verify`, :mod:`.demo`, :mod:`.trust`, :mod:`.status`,
 :mod:`.directory`, :mod:`.batch`, :mod:`.report`, :mod:`.scan`, :mod:`.roster`,
 :mod:`.serve`, :mod:`.worker`), each defining
-its commands without knowing :func:`main`, on four shared ones: :mod:`.common`
+its commands without knowing :func:`main`, on shared ones: :mod:`.common`
 (exit statuses, :class:`~.common.CliError`, the group class, the clock, common
 options), :mod:`.files` (reading and writing files), :mod:`.documents` (the
-signed documents a verifier holds) and :mod:`.show` (printing a verdict).
+signed documents a verifier holds), :mod:`.verifier` (the options ``verify``
+and ``scan`` share), :mod:`.statefile` (``--state``) and :mod:`.show`
+(printing a verdict).
 Only this module builds :func:`main` and adds the commands to it.
 """
 

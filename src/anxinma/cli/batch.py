@@ -9,12 +9,10 @@ library modules it drives do not.
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
 import datetime as dt
 import errno
 import fcntl
-import io
 import os
 import stat
 import sys
@@ -38,6 +36,7 @@ from ..batch import (
 from ..errors import UsageError
 from ..fonts import FontMissingError
 from ..issue import DEFAULT_VALID_DAYS, MAX_VALID_DAYS
+from ..safetext import csv_text
 from .common import (
     EXIT_OK,
     EXIT_RED,
@@ -293,12 +292,9 @@ def population_command(
         rows = list(synthetic_population(tsv, count=count, seed=seed, as_of=day, bad_rate=bad_rate))
     except (UsageError, KeyError, ValueError, IndexError) as exc:
         raise CliError(source, f"not an enterprise table ({exc})") from None
-    buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=POPULATION_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    table = csv_text(POPULATION_COLUMNS, ([row.get(c, "") for c in POPULATION_COLUMNS] for row in rows))
     make_dir(out_path.parent)
-    replace_file(out_path, buffer.getvalue().encode("utf-8"))
+    replace_file(out_path, table.encode("utf-8"))
     say(
         f"wrote {_count(len(rows), 'SYNTHETIC worker row')} (seed {seed}, as of {day}) "
         f"to {os.fspath(out_path)}",

@@ -13,7 +13,7 @@ from ..model import CST
 from ..qr import make_qr
 from ..record import parse_worker
 from ..status import StatusListToken
-from ..verify import DEFAULT_POLICY, Policy, verify
+from ..verify import DEFAULT_POLICY, Policy
 from .common import COLOR_EXIT, clock, say
 from .documents import demo_held
 from .files import make_dir
@@ -89,6 +89,6 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
     token = held.status[0]
     say(_demo_status_note(token))
     policy = Policy(max_status_age=token.expires_at - token.issued_at)
-    result = verify(text, held.trust, now=clock(), status=held.status, policy=policy)
+    result = held.verify(text, now=clock(), policy=policy)
     print_verification(result, held, now)
     ctx.exit(COLOR_EXIT[result.color])

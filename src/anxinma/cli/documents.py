@@ -1,15 +1,18 @@
 """The signed documents a verifier holds: trust lists, status lists, the directory (spec §15).
 
-Each loads as the library checks it; one that fails is one line naming the
-file and its :class:`~anxinma.DocumentReason` (exit 2).  :class:`Held` is
-what ``verify`` and ``scan`` hold besides the code (:func:`load_held`), or the
-bundled DEMO documents (:func:`demo_held`).
+Each loads as the library checks it.  For the commands that read one document
+(``trust show``, ``status show``...) one that fails is one line naming the file
+and its :class:`~anxinma.DocumentReason` (exit 2).  :class:`Held` is what
+``verify`` and ``scan`` hold besides the code (:func:`load_held`: a trust list
+that fails stops them, a status list or directory that fails is reported and
+left out), or the bundled DEMO documents (:func:`demo_held`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -22,16 +25,21 @@ from ..directory import MAX_DIRECTORY_BYTES, Directory
 from ..document import DocumentError
 from ..errors import UsageError
 from ..keys import raw_public_key
+from ..state import VerifierState
 from ..status import MAX_TOKEN_BYTES, StatusListToken
 from ..trust import MAX_TRUST_LIST_BYTES, TrustedIssuer, TrustList
-from ..verify import Keyring, Policy
+from ..verify import Keyring, Policy, Verification, verify
+from ..views import DocumentOutcome
 from .common import CliError
 from .files import parse_public_key, read_bytes, read_public_key
+from .statefile import read_state, remember
 
 __all__ = [
     "DIRECTORY_OPTION",
     "ROOT_OPTION",
+    "GivenDocument",
     "Held",
+    "Sources",
     "check_issuer_id",
     "demo_held",
     "held_for",
@@ -110,12 +118,48 @@ def check_issuer_id(issuer_id: str, where: str) -> None:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class GivenDocument:
+    """One signed document the verifier was given and what became of it (spec §14.2 ``documents``):
+    the library's :class:`~anxinma.DocumentOutcome`, and why it was refused, in words."""
+
+    outcome: DocumentOutcome
+    detail: str = ""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Held:
-    """What a verifier holds besides the code: trust (list or bare keys), status lists, directory."""
+    """What a verifier holds besides the code: trust (list or bare keys), status lists, directory;
+    every document it was given, loaded or refused (``documents``); the state file it checked
+    them against (``state``, ``None`` without ``--state``) and ``--trust-min-sequence``."""
 
     trust: TrustList | Keyring
     status: tuple[StatusListToken, ...] = ()
     directory: Directory | None = None
+    documents: tuple[GivenDocument, ...] = ()
+    state: Path | None = None
+    min_sequence: int | None = None
+
+    def refused(self, kind: str) -> tuple[GivenDocument, ...]:
+        """The documents of ``kind`` (``status_list``, ``directory``) that failed to load."""
+        return tuple(d for d in self.documents if d.outcome.kind == kind and not d.outcome.loaded)
+
+    @property
+    def outcomes(self) -> tuple[DocumentOutcome, ...]:
+        return tuple(d.outcome for d in self.documents)
+
+    def verify(
+        self, text: str, *, now: dt.datetime, policy: Policy, id_number: str | None = None
+    ) -> Verification:
+        """:func:`anxinma.verify` with what is held: trust, status lists, directory."""
+        return verify(
+            text,
+            self.trust,
+            now=now,
+            status=self.status,
+            directory=self.directory,
+            id_number=id_number,
+            policy=policy,
+        )
 
 
 def _keyring(files: Iterable[tuple[str, bytes]]) -> Keyring:
@@ -125,41 +169,119 @@ def _keyring(files: Iterable[tuple[str, bytes]]) -> Keyring:
 
 
 def _trust_option(
-    paths: Sequence[str], roots: Sequence[Ed25519PublicKey], *, now: dt.datetime, min_sequence: int | None
-) -> TrustList | Keyring:
-    """``--trust``: one signed trust list, or one or more PEM public keys (a keyring)."""
+    paths: Sequence[str],
+    roots: Sequence[Ed25519PublicKey],
+    *,
+    now: dt.datetime,
+    min_sequence: int | None,
+    state: VerifierState | None,
+) -> tuple[TrustList | Keyring, str | None]:
+    """``--trust``: one signed trust list (and its file), or one or more PEM public keys (a keyring)."""
     files = [(p, read_bytes(p, limit=MAX_TRUST_LIST_BYTES, what="trust list or public key")) for p in paths]
     lists = [(p, data) for p, data in files if _is_document(p, data)]
     if not lists:
         if min_sequence is not None:
             raise CliError("--trust-min-sequence", "needs a trust list (--trust TRUST.cwt)")
-        return _keyring(files)
+        return _keyring(files), None
     if len(files) > 1:
         raise CliError("--trust", "give one trust list (TRUST.cwt), or one or more public keys, not both")
     path, data = lists[0]
-    return load_trust(path, data, roots, now=now, min_sequence=min_sequence or 0)
+    if not roots:
+        raise CliError("--root", "is required with a trust list: the pinned root public key (ROOT.pub.pem)")
+    load = functools.partial(
+        TrustList.load, data, roots, now=now, min_sequence=min_sequence or 0, state=state
+    )
+    return load_document(path, load), path
 
 
-def load_held(
-    trust_paths: Sequence[str],
-    root_paths: Sequence[str],
-    status_paths: Sequence[str],
-    directory_path: str | None,
-    *,
-    now: dt.datetime,
-    min_sequence: int | None,
-) -> Held:
-    """Load what ``verify`` was given; any document that fails to load stops here (exit 2)."""
-    roots = read_roots(root_paths)
-    trust = _trust_option(trust_paths, roots, now=now, min_sequence=min_sequence)
-    if roots and isinstance(trust, Keyring) and directory_path is None:
+@dataclasses.dataclass(frozen=True, slots=True)
+class Sources:
+    """What the command line names for the verifier to hold (``--trust``, ``--root``,
+    ``--status``, ``--directory``, ``--trust-min-sequence``, ``--state``)."""
+
+    trust: tuple[str, ...] = ()
+    roots: tuple[str, ...] = ()
+    status: tuple[str, ...] = ()
+    directory: str | None = None
+    min_sequence: int | None = None
+    state: Path | None = None
+
+    def given(self) -> dict[str, object]:
+        """The options given, by name (for those that cannot be combined with another)."""
+        named = {
+            "--trust": self.trust,
+            "--root": self.roots,
+            "--status": self.status,
+            "--directory": self.directory,
+            "--trust-min-sequence": self.min_sequence,
+            "--state": self.state,
+        }
+        return {option: value for option, value in named.items() if value not in (None, ())}
+
+
+def _attempt(path: str, kind: str, load: Callable[[], _T]) -> tuple[_T | None, GivenDocument]:
+    """``load()`` of a status list or directory: the document, or ``None`` and why it was refused."""
+    try:
+        document = load()
+    except DocumentError as exc:
+        return None, GivenDocument(DocumentOutcome(path, kind, exc.reason), str(exc))
+    return document, GivenDocument(DocumentOutcome(path, kind))
+
+
+def load_held(sources: Sources, *, now: dt.datetime) -> Held:
+    """Load what ``verify`` or ``scan`` was given, against the state file if any (spec §15.7).
+
+    A trust list that fails to load stops here (exit 2): nothing can be judged
+    without it.  A status list or directory that fails to load is kept as a
+    refused :class:`GivenDocument` and the code is judged without it (spec §10).
+    Every document that loaded is then remembered in the state file.
+    """
+    if not sources.trust:
+        raise CliError("--trust", "is required: a trust list (with --root) or an issuer public key")
+    state = None if sources.state is None else read_state(sources.state)
+    roots = read_roots(sources.roots)
+    trust, trust_path = _trust_option(
+        sources.trust, roots, now=now, min_sequence=sources.min_sequence, state=state
+    )
+    if not isinstance(trust, TrustList):
+        _bare_keys_only(sources, roots)
+    given = [] if trust_path is None else [GivenDocument(DocumentOutcome(trust_path, "trust_list"))]
+    tokens: list[StatusListToken] = []
+    for path in sources.status:
+        assert isinstance(trust, TrustList)
+        data = read_bytes(path, limit=MAX_TOKEN_BYTES, what="status list")
+        token, outcome = _attempt(
+            path, "status_list", functools.partial(StatusListToken.load, data, trust, now=now, state=state)
+        )
+        tokens += [] if token is None else [token]
+        given.append(outcome)
+    directory = None
+    if sources.directory is not None:
+        directory, outcome = _directory(sources.directory, roots, now=now, state=state)
+        given.append(outcome)
+    if sources.state is not None:
+        loaded = [
+            d for d in (trust, *tokens, directory) if isinstance(d, (TrustList, StatusListToken, Directory))
+        ]
+        remember(sources.state, loaded)
+    return Held(trust, tuple(tokens), directory, tuple(given), sources.state, sources.min_sequence)
+
+
+def _bare_keys_only(sources: Sources, roots: Sequence[Ed25519PublicKey]) -> None:
+    """With bare keys (no trust list): no status lists, no state, --root only for a directory."""
+    if roots and sources.directory is None:
         raise CliError("--root", "is used only with a trust list (--trust TRUST.cwt) or --directory")
-    if status_paths and not isinstance(trust, TrustList):
+    if sources.status:
         raise CliError("--status", "needs a trust list: --trust TRUST.cwt --root ROOT.pub.pem")
-    tokens = [read_status(p, trust, now=now) for p in status_paths] if isinstance(trust, TrustList) else []
-    tokens.sort(key=lambda t: t.issued_at, reverse=True)  # the newest list of an issuer counts
-    directory = None if directory_path is None else read_directory(directory_path, roots, now=now)
-    return Held(trust, tuple(tokens), directory)
+
+
+def _directory(
+    path: str, roots: Sequence[Ed25519PublicKey], *, now: dt.datetime, state: VerifierState | None
+) -> tuple[Directory | None, GivenDocument]:
+    if not roots:
+        raise CliError("--root", "is required with a directory: the pinned root public key (ROOT.pub.pem)")
+    data = read_bytes(path, limit=MAX_DIRECTORY_BYTES, what="directory")
+    return _attempt(path, "directory", functools.partial(Directory.load, data, roots, now=now, state=state))
 
 
 def demo_held(now: dt.datetime) -> Held:
@@ -172,7 +294,13 @@ def demo_held(now: dt.datetime) -> Held:
     directory = load_document(
         _demo.DIRECTORY_FILE, lambda: Directory.load(_demo.directory_document(), roots, now=now)
     )
-    return Held(trust, (token,), directory)
+    kinds = (
+        (_demo.TRUST_FILE, "trust_list"),
+        (_demo.STATUS_FILE, "status_list"),
+        (_demo.DIRECTORY_FILE, "directory"),
+    )
+    given = tuple(GivenDocument(DocumentOutcome(file, kind)) for file, kind in kinds)
+    return Held(trust, (token,), directory, given)
 
 
 DIRECTORY_OPTION = click.option(
@@ -190,33 +318,16 @@ def optional_directory(path: str | None, roots: tuple[str, ...], now: dt.datetim
     return None if path is None else read_directory(path, read_roots(roots), now=now)
 
 
-def held_for(
-    demo: bool,
-    trust: tuple[str, ...],
-    roots: tuple[str, ...],
-    statuses: tuple[str, ...],
-    directory: str | None,
-    *,
-    now: dt.datetime,
-    min_sequence: int | None,
-    policy: Policy,
-) -> tuple[Held, Policy]:
-    """What the verifier holds, and the policy (``--demo`` counts its status list fresh until it expires);
-    shared by ``scan`` and ``verify``."""
+def held_for(demo: bool, sources: Sources, *, now: dt.datetime, policy: Policy) -> tuple[Held, Policy]:
+    """What the verifier holds, and the policy, for ``verify`` and ``scan``: the documents given, or
+    with ``--demo`` the bundled DEMO ones (whose status list counts as fresh until it expires)."""
     if not demo:
-        if not trust:
+        if not sources.trust:
             raise CliError("--trust", "is required (or --demo for the bundled DEMO documents)")
-        return load_held(trust, roots, statuses, directory, now=now, min_sequence=min_sequence), policy
-    given = {
-        "--trust": trust,
-        "--root": roots,
-        "--status": statuses,
-        "--directory": directory,
-        "--trust-min-sequence": min_sequence,
-    }
-    clash = next((option for option, value in given.items() if value not in (None, ())), None)
+        return load_held(sources, now=now), policy
+    clash = next(iter(sources.given()), None)
     if clash is not None:
         raise CliError(clash, "cannot be combined with --demo (which uses the bundled DEMO documents)")
     held = demo_held(now)
     token = held.status[0]
-    return held, Policy(token.expires_at - token.issued_at, policy.stale_status_color)
+    return held, dataclasses.replace(policy, max_status_age=token.expires_at - token.issued_at)

@@ -46,6 +46,7 @@ from ..errors import KeyFormatError
 from ..keys import load_private_key, load_public_key
 from ..model import Worker
 from ..record import parse_worker
+from ..safetext import shown
 from ..visitdb import VisitDB
 from .common import EXIT_RED, CliError
 
@@ -209,7 +210,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     seen: dict[str, Any] = {}
     for key, value in pairs:
         if key in seen:
-            raise CliError(key, "appears twice in one JSON object")
+            raise CliError(shown(key), "appears twice in one JSON object")
         seen[key] = value
     return seen
 

@@ -13,8 +13,9 @@ it the command says how to install it and exits 2.
 
 Exit status over all photos: 0 when every symbol is green, 3 when the worst
 is yellow, 1 when any is red, including a QR symbol that is not an anxinma
-code and a photo with no QR symbol at all; 2 for a usage error, a document
-that fails to load or a file that is not a readable image.
+code and a photo with no QR symbol at all; 2 for a usage error, a trust list
+that fails to load or a file that is not a readable image (a status list or
+directory that fails to load is reported and left out).
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ from typing import Any
 
 import click
 
-from .. import gbcodes
-from ..idcheck import normalize_id_number
 from ..scan import (
     MAX_IMAGE_BYTES,
     ImageError,
@@ -36,19 +35,11 @@ from ..scan import (
     verify_image,
 )
 from ..verify import Color, Policy, Reason
-from .common import (
-    COLOR_EXIT,
-    MAX_STATUS_AGE_OPTION,
-    NOW_HELP,
-    STALE_OPTION,
-    CliError,
-    clock,
-    parse_time,
-    say,
-)
-from .documents import Held, held_for
+from .common import COLOR_EXIT, CliError, clock, say
+from .documents import Held, Sources, held_for
 from .files import read_bytes
 from .show import COLOR_STYLE, echo_json, print_verification, verification_json
+from .verifier import verifier_options
 
 __all__ = ["scan_command", "verify_photo"]
 
@@ -70,7 +61,15 @@ def _results(
     """Every QR symbol in the photo at ``path`` with its verdict; an unreadable image exits 2."""
     data = read_bytes(path, limit=MAX_IMAGE_BYTES, what="photo")
     try:
-        return verify_image(data, held.trust, now=now, status=held.status, id_number=id_number, policy=policy)
+        return verify_image(
+            data,
+            held.trust,
+            now=now,
+            status=held.status,
+            directory=held.directory,
+            id_number=id_number,
+            policy=policy,
+        )
     except ImageError as exc:
         raise CliError(path, str(exc)) from None
 
@@ -139,49 +138,14 @@ def verify_photo(
     return COLOR_EXIT[_worst(results)]
 
 
-def _check_id(id_number: str | None) -> None:
-    if id_number is not None:
-        problem = gbcodes.id_number_problem(normalize_id_number(id_number))
-        if problem is not None:
-            raise CliError("--id-number", problem)
-
-
 @click.command("scan")
 @click.argument("photos", nargs=-1, required=True, metavar="PHOTO...")
-@click.option(
-    "--trust",
-    "trust_paths",
-    multiple=True,
-    metavar="TRUST.cwt|PUB.pem",
-    help="A root-signed trust list (needs --root), or trusted issuer public keys, as for 'anxinma verify'.",
-)
-@click.option(
-    "--root", "root_paths", multiple=True, metavar="ROOT.pub.pem", help="The pinned root public key."
-)
-@click.option(
-    "--status", "status_paths", multiple=True, metavar="STATUS.cwt", help="A status list; repeat for several."
-)
-@click.option(
-    "--directory", "directory_path", metavar="DIR.cwt", help="The root-signed enterprise directory."
-)
-@click.option(
-    "--trust-min-sequence",
-    "min_sequence",
-    type=click.IntRange(0),
-    metavar="N",
-    help="Refuse a trust list older than sequence N.",
-)
+@verifier_options
 @click.option(
     "--demo",
     is_flag=True,
     help="Verify against the bundled DEMO root, trust list, status list and directory (demonstrations only; "
     "the demo status list counts as fresh until it expires).",
-)
-@MAX_STATUS_AGE_OPTION
-@STALE_OPTION
-@click.option("--now", metavar="ISO8601", callback=parse_time, help=NOW_HELP)
-@click.option(
-    "--id-number", metavar="ID", help="The number on the worker's ID card, checked against each code."
 )
 @click.option(
     "--json",
@@ -194,14 +158,9 @@ def _check_id(id_number: str | None) -> None:
 def scan_command(
     ctx: click.Context,
     photos: tuple[str, ...],
-    trust_paths: tuple[str, ...],
-    root_paths: tuple[str, ...],
-    status_paths: tuple[str, ...],
-    directory_path: str | None,
-    min_sequence: int | None,
+    sources: Sources,
+    policy: Policy,
     demo: bool,
-    max_status_age: float,
-    stale: str,
     now: dt.datetime | None,
     id_number: str | None,
     as_json: bool,
@@ -210,10 +169,12 @@ def scan_command(
 
     Each photo may hold several codes; each is verified as 'anxinma verify'
     would.  A QR code that is not an anxinma code, and a photo with no QR
-    code, are red.  Needs the extra anxinma[scan] (zxing-cpp and Pillow).
+    code, are red.  A status list or directory that fails to load is reported
+    and left out, as in 'anxinma verify'.  Needs the extra anxinma[scan]
+    (zxing-cpp and Pillow).
 
     Exit status: 0 all green, 3 worst yellow, 1 any red or a photo without a
-    code, 2 usage error, a document refused or a file that is not an image.
+    code, 2 usage error, the trust list refused or a file that is not an image.
 
     \b
     Examples:
@@ -221,15 +182,10 @@ def scan_command(
       anxinma scan photo.jpg --demo
     """
     _available("scan")
-    _check_id(id_number)
     if photos.count("-") > 1:
         raise CliError("PHOTO", "standard input (-) can be read once")
     moment = now or clock()
-    policy = Policy(dt.timedelta(hours=max_status_age), Color(stale))
-    held, policy = held_for(
-        demo, trust_paths, root_paths, status_paths, directory_path, now=moment, min_sequence=min_sequence,
-        policy=policy,
-    )  # fmt: skip
+    held, policy = held_for(demo, sources, now=moment, policy=policy)
     found = [(p, _results(p, held, now=moment, policy=policy, id_number=id_number)) for p in photos]
     if as_json:
         echo_json([_photo_json(p, results, held, moment) for p, results in found])

@@ -10,14 +10,13 @@ from typing import Any
 
 import click
 
-from ..directory import Enterprise
 from ..model import CST, Credential, Service
-from ..record import credential_as_dict
 from ..status import Status
 from ..trust import TrustList
-from ..verify import Color, Reason, StatusCheck, StatusState, Verification
+from ..verify import Color, Reason, StatusState, Verification
+from ..views import verification_as_dict
 from .common import say
-from .documents import Held
+from .documents import GivenDocument, Held
 from .files import replace_file
 
 __all__ = [
@@ -28,6 +27,7 @@ __all__ = [
     "SVG_SCALE",
     "duration",
     "echo_json",
+    "headline",
     "lifetime",
     "print_verification",
     "qr_summary",
@@ -38,11 +38,7 @@ __all__ = [
 ]
 
 COLOR_STYLE = {Color.GREEN: "green", Color.YELLOW: "yellow", Color.RED: "red"}
-_HEADLINE = {
-    Color.GREEN: "verified: all checks pass",
-    Color.YELLOW: "authentic, with warnings",
-    Color.RED: "DO NOT TRUST",
-}
+_KIND_WORDS = {"trust_list": "trust list", "status_list": "status list", "directory": "directory"}
 
 
 SVG_SCALE = 4
@@ -95,17 +91,22 @@ STATUS_WORDS = {
 }
 
 
-def _enterprise(cred: Credential, held: Held | None) -> Enterprise | None:
-    directory = held.directory if held is not None else None
-    return directory.find(cred.enterprise_uscc) if directory is not None else None
-
-
-def _enterprise_line(cred: Credential, held: Held | None) -> str:
-    found = _enterprise(cred, held)
+def _enterprise_line(result: Verification, cred: Credential, held: Held | None) -> str:
+    """The enterprise as the directory held names it, or why it was not (spec §15.4)."""
+    found = result.enterprise
     if found is not None:
         return f"{found.label} (USCC {cred.enterprise_uscc})"
-    unlisted = held is not None and held.directory is not None
-    return f"USCC {cred.enterprise_uscc}" + (" (NOT in the enterprise directory)" if unlisted else "")
+    uscc = f"USCC {cred.enterprise_uscc}"
+    if held is not None and held.directory is not None:
+        return f"{uscc}: NOT in the enterprise directory held (enterprise_unlisted)"
+    refused = held.refused("directory") if held is not None else ()
+    if refused:
+        return f"{uscc} (not checked: the directory given was refused, {_refusals(refused)})"
+    return f"{uscc} (not checked against an enterprise directory: none given, --directory)"
+
+
+def _refusals(refused: tuple[GivenDocument, ...]) -> str:
+    return ", ".join(f"{d.outcome.file}: {d.outcome.reason}" for d in refused)
 
 
 def _issuer_line(result: Verification) -> str:
@@ -115,25 +116,58 @@ def _issuer_line(result: Verification) -> str:
     return f"{result.issuer.name}; issuer id {result.issuer.id}, key {kid}"
 
 
-def _status_line(check: StatusCheck, cred: Credential) -> str:
-    """``checked``, ``not checked`` or ``STALE``, with the list's age (spec §10.6)."""
-    if check.state is StatusState.NOT_CHECKED:
-        if check.list_uri is not None:
-            return f"not checked: the code's index is outside {check.list_uri}"
-        if cred.status is None:
-            return "not checked: the code has no status list entry"
-        return f"not checked: no status list {cred.status.list_id} of this issuer was given (--status)"
-    state = "checked" if check.state is StatusState.CHECKED else "STALE"
-    age = duration(check.age) if check.age is not None else "?"
-    value = STATUS_WORDS[check.value] if check.value is not None else "?"
-    return f"{state} (list {age} old): {value} in {check.list_uri}"
+def _status_line(result: Verification, cred: Credential, held: Held | None) -> str:
+    """``checked``, ``STALE``, ``none`` or ``NOT CHECKED`` and why, with the list's age (spec §10.6)."""
+    check = result.status
+    if check.state is not StatusState.NOT_CHECKED:
+        state = "checked" if check.state is StatusState.CHECKED else "STALE"
+        age = duration(check.age) if check.age is not None else "?"
+        value = STATUS_WORDS[check.value] if check.value is not None else "?"
+        return f"{state} (list {age} old): {value} in {check.list_uri}"
+    if check.list_uri is not None:
+        return f"NOT CHECKED: the code's index is outside {check.list_uri}"
+    if cred.status is None:
+        return "none: this code has no status list entry (no list can revoke it)"
+    return "NOT CHECKED: the card may have been revoked; " + _unchecked_why(result, cred.status.list_id, held)
+
+
+def _unchecked_why(result: Verification, list_id: int, held: Held | None) -> str:
+    """Why a code with a status entry was not checked: bare keys, a list refused, or none given."""
+    if result.issuer is None:
+        return "bare public keys (--trust PUB.pem) never check revocation: use a trust list and status list"
+    wanted = f"no status list {list_id} of issuer {result.issuer.id}"
+    refused = held.refused("status_list") if held is not None else ()
+    if refused:
+        return f"{wanted} loaded (refused: {_refusals(refused)})"
+    return f"{wanted} was given (--status)"
 
 
 def _trust_line(held: Held, now: dt.datetime) -> str:
     if not isinstance(held.trust, TrustList):
         return "none (bare public keys given with --trust)"
     trust = held.trust
-    return f"sequence {trust.sequence}, {lifetime(trust.issued_at, trust.expires_at, now)}"
+    if held.state is not None:
+        rollback = f"no older than the state in {held.state}"
+    elif held.min_sequence is not None:
+        rollback = f"no older than --trust-min-sequence {held.min_sequence}; no --state"
+    else:
+        rollback = "rollback not checked: no --state"
+    return f"sequence {trust.sequence} ({rollback}), {lifetime(trust.issued_at, trust.expires_at, now)}"
+
+
+def headline(result: Verification) -> str:
+    """``GREEN: verified: all checks pass`` only when revocation was checked or cannot apply."""
+    cred, check = result.credential, result.status
+    if result.color is Color.RED:
+        words = "DO NOT TRUST"
+    elif result.color is Color.YELLOW:
+        unchecked = Reason.STATUS_NOT_CHECKED in result.reasons
+        words = "authentic, but revocation NOT checked" if unchecked else "authentic, with warnings"
+    elif cred is not None and (cred.status is None or check.state is StatusState.CHECKED):
+        words = "verified: all checks pass"
+    else:
+        words = "verified"
+    return f"{result.color.value.upper()}: {words}"
 
 
 def _credential_lines(result: Verification, cred: Credential, held: Held | None) -> list[tuple[str, str]]:
@@ -142,7 +176,7 @@ def _credential_lines(result: Verification, cred: Credential, held: Held | None)
         ("Name", cred.name),
         ("ID number", _id_line(cred, result.id_match)),
         ("Card number", cred.card_no),
-        ("Enterprise", _enterprise_line(cred, held)),
+        ("Enterprise", _enterprise_line(result, cred, held)),
         ("Region", cred.region),
         ("Services", _services(cred)),
         ("Identity", "verified" if cred.identity_verified else "NOT verified"),
@@ -163,55 +197,36 @@ def _credential_lines(result: Verification, cred: Credential, held: Held | None)
 def print_verification(
     result: Verification, held: Held | None = None, now: dt.datetime | None = None
 ) -> None:
-    """The human summary: a coloured headline, issuer, credential, status, reasons (spec §10)."""
-    head = f"{result.color.value.upper()}: {_HEADLINE[result.color]}"
-    cred = result.credential
-    if cred is None:  # nothing authentic to show: one line
+    """The human summary: a coloured headline, issuer, credential, status, documents refused,
+    reasons (spec §10)."""
+    head, cred = headline(result), result.credential
+    refused = [_refused_row(d) for d in held.documents if not d.outcome.loaded] if held is not None else []
+    if cred is None:  # nothing authentic to show: one line, and the documents refused
         say(f"{head}: {', '.join(result.reasons)}: {result.detail}", fg=COLOR_STYLE[result.color], bold=True)
-        return
-    kid = result.kid.hex() if result.kid else "?"
-    say(f"{head} (issuer kid {kid})", fg=COLOR_STYLE[result.color], bold=True)
-    rows = [("Issuer", _issuer_line(result)), *_credential_lines(result, cred, held)]
-    rows.append(("Status", _status_line(result.status, cred)))
-    if held is not None and now is not None:
-        rows.append(("Trust list", _trust_line(held, now)))
-    if result.reasons:
-        rows += [("Reasons", ", ".join(result.reasons)), ("Detail", result.detail)]
+        rows = refused
+    else:
+        kid = result.kid.hex() if result.kid else "?"
+        say(f"{head} (issuer kid {kid})", fg=COLOR_STYLE[result.color], bold=True)
+        rows = [("Issuer", _issuer_line(result)), *_credential_lines(result, cred, held)]
+        rows.append(("Status", _status_line(result, cred, held)))
+        if held is not None and now is not None:
+            rows.append(("Trust list", _trust_line(held, now)))
+        rows += refused
+        if result.reasons:
+            rows += [("Reasons", ", ".join(result.reasons)), ("Detail", result.detail)]
     for label, value in rows:
         say(f"  {label:<13} {value}")
 
 
-def _seconds(delta: dt.timedelta | None) -> int | None:
-    return None if delta is None else int(delta.total_seconds())
+def _refused_row(given: GivenDocument) -> tuple[str, str]:
+    kind = _KIND_WORDS[given.outcome.kind]
+    return "Refused", f"{given.outcome.file} ({kind}, left out): {given.detail}"
 
 
-def verification_json(
-    result: Verification, held: Held | None = None, now: dt.datetime | None = None
-) -> dict[str, Any]:
-    check, cred = result.status, result.credential
-    found = _enterprise(cred, held) if cred is not None else None
-    trust = held.trust if held is not None else None
-    return {
-        "color": result.color.value,
-        "reasons": [r.value for r in result.reasons],
-        "kid": result.kid.hex() if result.kid is not None else None,
-        "credential": credential_as_dict(cred) if cred is not None else None,
-        "id_match": result.id_match,
-        "detail": result.detail,
-        "issuer": None if result.issuer is None else {"id": result.issuer.id, "name": result.issuer.name},
-        "status": {
-            "state": check.state.value,
-            "value": None if check.value is None else STATUS_WORDS[check.value],
-            "list": check.list_uri,
-            "age_seconds": _seconds(check.age),
-        },
-        "enterprise": None
-        if found is None
-        else {"uscc": found.uscc, "name": found.name, "district": found.district},
-        "trust": None
-        if not isinstance(trust, TrustList) or now is None
-        else {"sequence": trust.sequence, "age_seconds": _seconds(now - trust.issued_at)},
-    }
+def verification_json(result: Verification, held: Held, now: dt.datetime) -> dict[str, Any]:
+    """The JSON form of a verdict (spec §14.2, :func:`anxinma.verification_as_dict`), with the
+    documents the verifier was given, loaded or refused."""
+    return verification_as_dict(result, now=now, trust=held.trust, documents=held.outcomes)
 
 
 def echo_json(value: Any) -> None:

@@ -1,10 +1,13 @@
 """``anxinma verify``: load what the verifier holds, verify the code, show the verdict (spec §10).
 
-The whole walk: :func:`~anxinma.cli.documents.held_for` (trust list or keys,
-status lists, directory; or the bundled DEMO documents with ``--demo``), :func:`anxinma.verify`, then
-:func:`~anxinma.cli.show.print_verification` or ``--json``; the exit status
-follows the colour.  ``--image`` hands a photo to
-:func:`~anxinma.cli.scan.verify_photo`.
+The whole walk: :func:`~anxinma.cli.documents.held_for` (with
+:func:`~anxinma.cli.documents.load_held`: trust list or keys, status lists,
+directory, against the ``--state`` file; or the bundled DEMO documents with
+``--demo``), :func:`anxinma.verify`,
+then :func:`~anxinma.cli.show.print_verification` or ``--json``; the exit
+status follows the colour.  ``--image`` hands a photo to
+:func:`~anxinma.cli.scan.verify_photo`.  The options it shares with ``scan``
+are defined once, in :mod:`~anxinma.cli.verifier`.
 """
 
 from __future__ import annotations
@@ -13,63 +16,25 @@ import datetime as dt
 
 import click
 
-from .. import gbcodes
-from ..idcheck import normalize_id_number
-from ..verify import Color, Policy, verify
-from .common import COLOR_EXIT, MAX_STATUS_AGE_OPTION, NOW_HELP, STALE_OPTION, CliError, clock, parse_time
-from .documents import held_for
+from ..verify import Policy
+from .common import COLOR_EXIT, clock
+from .documents import Sources, held_for
 from .files import read_code
 from .scan import verify_photo
 from .show import echo_json, print_verification, verification_json
+from .verifier import verifier_options
 
 __all__ = ["verify_command"]
 
 
 @click.command("verify")
 @click.argument("code", metavar="CODE|-")
-@click.option(
-    "--trust",
-    "trust_paths",
-    multiple=True,
-    metavar="TRUST.cwt|PUB.pem",
-    help="A root-signed trust list (needs --root), or, for quick tests, a trusted issuer public key "
-    "(repeat for several). A .cwt file or COSE content is a trust list; anything else a PEM key.",
-)
-@click.option(
-    "--root",
-    "root_paths",
-    multiple=True,
-    metavar="ROOT.pub.pem",
-    help="The pinned root public key that signs the trust list and the directory; repeat for several.",
-)
-@click.option(
-    "--status",
-    "status_paths",
-    multiple=True,
-    metavar="STATUS.cwt",
-    help="A status list of an issuer (checked against the trust list); repeat for several.",
-)
-@click.option(
-    "--directory", "directory_path", metavar="DIR.cwt", help="The root-signed enterprise directory."
-)
-@click.option(
-    "--trust-min-sequence",
-    "min_sequence",
-    type=click.IntRange(0),
-    metavar="N",
-    help="Refuse a trust list older than sequence N (the newest one seen: no rollback).",
-)
+@verifier_options
 @click.option(
     "--demo",
     is_flag=True,
     help="Verify against the bundled DEMO root, trust list, status list and directory, as 'anxinma demo' "
     "does (demonstrations only; the demo status list counts as fresh until it expires).",
-)
-@MAX_STATUS_AGE_OPTION
-@STALE_OPTION
-@click.option("--now", metavar="ISO8601", callback=parse_time, help=NOW_HELP)
-@click.option(
-    "--id-number", metavar="ID", help="The number on the worker's ID card, to check against the code."
 )
 @click.option(
     "--image",
@@ -82,22 +47,17 @@ __all__ = ["verify_command"]
     "--json",
     "as_json",
     is_flag=True,
-    help="Print one JSON object instead of a summary: color, reasons, kid, credential, id_match, detail, "
-    "issuer {id, name}, status {state, value, list, age_seconds}, enterprise {uscc, name, district}, "
-    "trust {sequence, age_seconds}.",
+    help="Print one JSON object instead of a summary (spec §14.2): color, reasons, kid, id_match, detail, "
+    "issuer {id, name}, status {state, value, list, age_seconds}, credential, enterprise {uscc, name, "
+    "district}, trust {sequence, age_seconds}, documents [{file, kind, loaded, reason}].",
 )
 @click.pass_context
 def verify_command(
     ctx: click.Context,
     code: str,
-    trust_paths: tuple[str, ...],
-    root_paths: tuple[str, ...],
-    status_paths: tuple[str, ...],
-    directory_path: str | None,
-    min_sequence: int | None,
+    sources: Sources,
+    policy: Policy,
     demo: bool,
-    max_status_age: float,
-    stale: str,
     now: dt.datetime | None,
     id_number: str | None,
     is_image: bool,
@@ -107,11 +67,18 @@ def verify_command(
 
     A field verifier holds the root public key (--root), the root-signed trust
     list (--trust), its issuers' status lists (--status) and the enterprise
-    directory (--directory).  A trust list, status list or directory that fails
-    to load stops with exit 2, naming the file and the reason (e.g. rollback,
-    wrong_issuer, expired).
+    directory (--directory), and remembers the newest of each it loaded
+    (--state), so that an older one is refused as rollback.
 
-    Exit status: 0 green, 3 yellow, 1 red, 2 usage error or a document refused.
+    A trust list that fails to load stops with exit 2, naming the file and the
+    reason (e.g. rollback, expired): nothing can be judged without it.  A status
+    list or directory that fails to load is reported (Refused; in --json,
+    documents) and the code is judged without it: a code with a status entry
+    is then status_not_checked (yellow, or --unchecked red), a code of a
+    compromised key red key_compromised.  The output says when revocation was
+    not checked, and why.
+
+    Exit status: 0 green, 3 yellow, 1 red, 2 usage error or the trust list refused.
 
     \b
     Examples:
@@ -119,20 +86,12 @@ def verify_command(
       anxinma verify - --trust nb.pub.pem < code.txt
       anxinma verify --demo 'AXM1:...'        # a code from 'anxinma demo'
     """
-    if id_number is not None:
-        problem = gbcodes.id_number_problem(normalize_id_number(id_number))
-        if problem is not None:
-            raise CliError("--id-number", problem)
     moment = now or clock()
-    policy = Policy(max_status_age=dt.timedelta(hours=max_status_age), stale_status_color=Color(stale))
-    held, policy = held_for(
-        demo, trust_paths, root_paths, status_paths, directory_path, now=moment, min_sequence=min_sequence,
-        policy=policy,
-    )  # fmt: skip
+    held, policy = held_for(demo, sources, now=moment, policy=policy)
     if is_image:
         ctx.exit(verify_photo(code, held, now=moment, policy=policy, id_number=id_number, as_json=as_json))
     text = read_code(code)
-    result = verify(text, held.trust, now=moment, status=held.status, id_number=id_number, policy=policy)
+    result = held.verify(text, now=moment, policy=policy, id_number=id_number)
     if as_json:
         echo_json(verification_json(result, held, moment))
     else:
