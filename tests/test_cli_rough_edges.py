@@ -108,6 +108,19 @@ def test_item4_a_pipe_closed_before_the_first_line_keeps_the_status_too() -> Non
                 assert proc.returncode == expected
 
 
+def test_item4_a_closed_standard_error_keeps_the_status_too(tmp_path: Path) -> None:
+    for args, expected in (
+        (("issue", str(tmp_path / "missing.json"), "--key", str(tmp_path / "k.pem")), 2),
+        (("keygen", "--out-dir", str(tmp_path), "--name", "k"), 0),  # says what it wrote on stderr
+    ):
+        read, write = os.pipe()
+        os.close(read)
+        proc = subprocess.Popen(anxinma_command(*args), stdout=subprocess.PIPE, stderr=write)
+        os.close(write)
+        proc.communicate(timeout=60)
+        assert proc.returncode == expected, args
+
+
 def _quote(arg: str) -> str:
     return "'" + arg.replace("'", "'\\''") + "'"
 

@@ -151,7 +151,7 @@ class Cli(click.Group):
 
 
 class _PipeSafeStdout(io.TextIOBase):
-    """Standard output that goes quiet once its reader has gone (a closed pipe).
+    """Standard output (or error) that goes quiet once its reader has gone (a closed pipe).
 
     Writes after ``EPIPE`` are dropped, and the file descriptor is pointed at
     the null device so that the interpreter's last flush cannot fail either.
@@ -208,18 +208,26 @@ class _PipeSafeStdout(io.TextIOBase):
 
 @contextlib.contextmanager
 def _closed_pipe_tolerated() -> Iterator[None]:
-    stream = sys.stdout
-    if stream is None or isinstance(stream, _PipeSafeStdout):
-        yield
-        return
-    guard = _PipeSafeStdout(stream)
-    sys.stdout = guard
+    """Standard output and standard error, for the run, as streams that go quiet when closed."""
+    saved = (sys.stdout, sys.stderr)
+    guards = tuple(
+        _PipeSafeStdout(stream) if stream is not None and not isinstance(stream, _PipeSafeStdout) else None
+        for stream in saved
+    )
+    if guards[0] is not None:
+        sys.stdout = guards[0]
+    if guards[1] is not None:
+        sys.stderr = guards[1]
     try:
         yield
     finally:
-        if sys.stdout is guard:
-            sys.stdout = stream
-        guard.flush()
+        for guard in guards:
+            if guard is not None:
+                guard.flush()
+        if sys.stdout is guards[0] and saved[0] is not None:
+            sys.stdout = saved[0]
+        if sys.stderr is guards[1] and saved[1] is not None:
+            sys.stderr = saved[1]
 
 
 def _failure(exc: Exception) -> int:
