@@ -619,3 +619,26 @@ def test_coverage_without_a_directory_shows_each_usccs_once_and_no_region_as_dis
     assert named.splitlines()[1].split()[:3] == ["enterprise", "district", "uscc"] and "海曙区" in named
     ranking = story.ok("report", "ranking", "--db", story.db).stdout
     assert ranking.splitlines()[1].split()[:3] == ["rank", "region", "uscc"]
+
+
+def test_item6_every_role_message_names_the_key_and_the_issuer(story: Story) -> None:
+    from anxinma.document import sign_document
+    from anxinma.registry import DocumentType
+    from anxinma.status import StatusList, StatusListToken
+    from anxinma.trust import _encode
+
+    from .test_cli_trust import T0, load_key, load_pub
+
+    nb_with_key_a(story)
+    listed = anxinma.TrustList.load(story.signed.read_bytes(), [load_pub(story.pub("root"))], now=T0)
+    forged = story.work / "forged.cwt"  # a trust list signed by issuer key a
+    forged.write_bytes(sign_document(_encode(listed), load_key(story.key("a")), typ=DocumentType.TRUST_LIST))
+    code = story.issue("a", at())
+    refused = run("verify", code, "--trust", forged, "--root", story.pub("root"), "--now", at(hours=1))
+    assert_one_error(refused, 2, f"{forged}: role_mismatch")
+    assert story.kid("a") in refused.stderr and "issuer nb" in refused.stderr
+    by_root = story.work / "root-status.cwt"  # a status list of nb signed by the root key
+    token = StatusListToken("nb", 0, T0, T0 + dt.timedelta(days=1), StatusList(131072), 3600)
+    by_root.write_bytes(token.sign(load_key(story.key("root"))))
+    with pytest.raises(anxinma.DocumentError, match=rf"root key {story.kid('root')}.*issuer 'nb'"):
+        StatusListToken.load(by_root.read_bytes(), listed, now=T0)

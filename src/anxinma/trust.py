@@ -246,9 +246,17 @@ class TrustList:
         trust = replace(_decode(opened.claims), root_kids=frozenset(pinned))
         root = pinned.get(opened.kid)
         if root is None:
-            listed = trust.lookup(opened.kid) is not None
-            reason = DocumentReason.ROLE_MISMATCH if listed else DocumentReason.UNKNOWN_KEY
-            raise DocumentError(reason, f"signed by kid {opened.kid.hex()}, which is not a pinned root key")
+            listed = trust.lookup(opened.kid)
+            if listed is not None and listed.issuer is not None:
+                raise DocumentError(
+                    DocumentReason.ROLE_MISMATCH,
+                    f"signed by kid {opened.kid.hex()}, a key of issuer {listed.issuer.id}, not a pinned "
+                    "root key; roles never mix",
+                )
+            raise DocumentError(
+                DocumentReason.UNKNOWN_KEY,
+                f"signed by kid {opened.kid.hex()}, which is not a pinned root key",
+            )
         opened.check_signature(root)
         _check_roles(trust, pinned)
         check_window(trust.issued_at, trust.expires_at, now=now, leeway=leeway)
