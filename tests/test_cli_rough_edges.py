@@ -642,3 +642,27 @@ def test_item6_every_role_message_names_the_key_and_the_issuer(story: Story) -> 
     by_root.write_bytes(token.sign(load_key(story.key("root"))))
     with pytest.raises(anxinma.DocumentError, match=rf"root key {story.kid('root')}.*issuer 'nb'"):
         StatusListToken.load(by_root.read_bytes(), listed, now=T0)
+
+
+# -- expectations: file modes (docs/batch.md, File modes) ----------------------------------------------
+
+
+def test_personal_data_is_0600_and_a_print_shops_group_gets_0640(story: Story) -> None:
+    nb_with_key_a(story)
+    old = os.umask(0o022)
+    try:
+        workers, base = batch_setup(story, rows=2)
+        code = story.issue("a", at())
+        for extra, file_mode, folder_mode in (((), 0o600, 0o700), (("--group-readable",), 0o640, 0o750)):
+            out = story.work / f"out-{file_mode:o}"
+            story.ok("batch", workers, *base, "--out", out, "--cards", *extra)
+            files = [p for p in out.rglob("*") if p.is_file()]
+            assert len(files) == 6  # 2 QR, 2 cards, manifest, errors
+            assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {file_mode}
+            assert {stat.S_IMODE(p.stat().st_mode) for p in (out, out / "qr", out / "cards")} == {folder_mode}
+            image = story.work / f"qr-{file_mode:o}.svg"
+            story.ok("render", code, "--out", image, *extra)
+            assert stat.S_IMODE(image.stat().st_mode) == file_mode
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(story.signed.stat().st_mode) == 0o644  # a public document stays readable
