@@ -30,9 +30,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from operator import itemgetter
+from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
 from .errors import UsageError
+from .fonts import CJK_FONT_PACKAGE, Font, FontMissingError, font_for
 from .model import CST, Credential, Service
 
 __all__ = [
@@ -41,8 +43,10 @@ __all__ = [
     "MODULE_MM",
     "Photo",
     "QrSymbol",
+    "card_fixed_text",
     "card_png",
     "card_svg",
+    "card_text",
     "link_symbol",
     "qr_png",
     "qr_svg",
@@ -534,9 +538,15 @@ MODULE_MM = 25.4 * 5 / 300
 _QUIET = 4  # modules of quiet zone (ISO/IEC 18004 §6.3.8)
 _QR_BOX = (CARD_WIDTH_MM - 2.4 - (17 + 4 * MAX_VERSION + 2 * _QUIET) * MODULE_MM, 10.6)
 _TEXT_X, _TEXT_RIGHT = 25.5, 52.8
+#: The card's font stack: Chinese sans-serif faces of Linux (Noto/Source Han, WenQuanYi, Droid),
+#: macOS (PingFang, Hiragino, Heiti) and Windows (Microsoft YaHei, SimHei), then faces with CJK
+#: Extension B and later (rare characters in names), then the generic family.  A browser or print
+#: driver falls back along the list glyph by glyph; a PNG is drawn with one installed font that
+#: covers the whole text (:func:`card_png`).
 _FONTS = (
     "'Noto Sans CJK SC','Source Han Sans SC','Source Han Sans CN','PingFang SC','Hiragino Sans GB',"
-    "'Microsoft YaHei','SimHei','WenQuanYi Micro Hei',sans-serif"
+    "'Heiti SC','Microsoft YaHei','SimHei','WenQuanYi Micro Hei','WenQuanYi Zen Hei',"
+    "'Droid Sans Fallback','SimSun-ExtB','HanaMinB',sans-serif"
 )
 _ACCENT = "#b3261e"
 _TITLE = "家政服务员上门服务证"
@@ -740,12 +750,49 @@ def _card_frame(content: str) -> str:
     )
 
 
-def card_png(svg: str, *, dpi: int = 300) -> bytes:
+def card_fixed_text() -> str:
+    """Every character a card draws besides the worker's name and enterprise name: titles, labels,
+    service names, digits and the letters of card numbers, USCCs and dates (for a font check
+    before a whole batch is drawn)."""
+    labels = "证号 服务项目 所属企业 有效期 至 扫码核验 SCAN TO VERIFY 照片 PHOTO 样例 SPECIMEN USCC "
+    labels += " ".join(_LINK_LABEL)  # the label of the link to the verifier page (issue 11)
+    services = "".join(s.label_zh for s in Service)
+    return _TITLE + _SUBTITLE + _FOOTER + labels + services + "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-:."
+
+
+def card_text(svg: str) -> str:
+    """Every character of text an SVG draws (the content of its ``text`` elements)."""
+    root = ET.fromstring(svg)
+    return "".join(
+        "".join(element.itertext()) for element in root.iter() if element.tag.rsplit("}", 1)[-1] == "text"
+    )
+
+
+def card_png(svg: str, *, dpi: int = 300, font: Font | None = None) -> bytes:
     """Rasterise a card (or any SVG) to PNG at ``dpi``: needs the optional extra
-    ``anxinma[png]`` (cairosvg, which needs the Cairo library and a CJK font)."""
+    ``anxinma[png]`` (cairosvg, which needs the Cairo library) and a font with a
+    glyph for every character of the text.
+
+    The text is drawn with ``font`` (else the installed font
+    :func:`anxinma.fonts.font_for` picks for it), named first in the SVG: the
+    rasteriser draws every character with the first family only.  A character
+    that font lacks raises :class:`~anxinma.fonts.FontMissingError` (a
+    :class:`UsageError`) instead of printing a box.
+    """
+    text = card_text(svg)
+    if font is None:
+        font = font_for(text)
+    elif missing := font.missing(text):
+        raise FontMissingError(
+            f"font {font.family} has no glyph for {missing[:5]!r}, so the PNG card would print boxes: "
+            f"install a CJK font (Debian/Ubuntu: apt-get install {CJK_FONT_PACKAGE}), or write SVG cards"
+        )
     try:
         import cairosvg  # noqa: PLC0415  (optional extra)
     except ImportError:
         raise UsageError("PNG cards need cairosvg: pip install 'anxinma[png]'") from None
-    png: bytes = cairosvg.svg2png(bytestring=svg.encode("utf-8"), dpi=dpi)
+    except OSError as exc:  # cairocffi found no Cairo library
+        raise UsageError(f"PNG cards need the Cairo library (Debian: libcairo2): {exc}") from None
+    drawn = svg.replace(f'font-family="{_FONTS}"', f"font-family=\"'{font.family}',{_FONTS}\"", 1)
+    png: bytes = cairosvg.svg2png(bytestring=drawn.encode("utf-8"), dpi=dpi)
     return png

@@ -18,10 +18,12 @@ says what happened (spec §10.2 for the colours):
   missing or lapsed, revocation was not checked or the status list held is
   stale, or the enterprise is not in the directory held)
 - 1: ``verify`` says red (including text that is not a code at all), or a
-  command failed at run time (a file could not be written)
-- 2: a usage error or an invalid input file (a bad worker record, key or
-  option, or a trust list, status list or directory that fails to load;
-  ``verify`` and ``scan`` stop only for the trust list and report the others)
+  command failed at run time: an output file or folder could not be written
+  (the message names it, never the temporary file it was written through)
+- 2: nothing was done: a usage error or an invalid input file (a bad worker
+  record, key or option, or a trust list, status list or directory that fails
+  to load; ``verify`` and ``scan`` stop only for the trust list and report the
+  others), including an output that must be new and exists already
 
 Every failure is one line on standard error, ``anxinma: error: <where>: <what>``,
 naming the option, field, line/column, byte or document (with its
@@ -50,7 +52,7 @@ import click
 from .. import __version__
 from .batch import batch_command, population_command
 from .codes import inspect_command, issue_command, render_command
-from .common import EXIT_OK, EXIT_RED, EXIT_USAGE, EXIT_YELLOW, Cli
+from .common import EXIT_HELP, EXIT_OK, EXIT_RED, EXIT_USAGE, EXIT_YELLOW, TIME_HELP, Cli
 from .demo import demo_command
 from .directory import directory_group, enterprises_from_tsv
 from .keys import keygen_command
@@ -67,16 +69,34 @@ from .worker import worker_group
 __all__ = ["EXIT_OK", "EXIT_RED", "EXIT_USAGE", "EXIT_YELLOW", "enterprises_from_tsv", "main"]
 
 
+_MAIN_HELP = f"""安心码 anxinma: signed, offline-verifiable QR credentials for household-service workers.
+
+\b
+Example (a code on the bundled DEMO keys, then your own):
+  anxinma demo
+  anxinma keygen --out-dir keys --name ningbo-2026
+  anxinma issue worker.json --key keys/ningbo-2026.key.pem > code.txt
+  anxinma verify - --trust keys/ningbo-2026.pub.pem < code.txt
+
+{TIME_HELP}
+
+Files: outputs are written atomically (a complete temporary file renamed into
+place); documents and public keys with mode 0644, private keys, the issuer
+database and files with a worker's personal data (batch outputs, render) 0600.
+'anxinma COMMAND --help' shows each command's options and an example.
+"""
+
+
 @click.group(
     cls=Cli,
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"]},
-    epilog="Exit status: 0 ok or green, 3 yellow, 1 red or failure, 2 usage error or invalid input.",
+    help=_MAIN_HELP,
+    epilog=EXIT_HELP,
 )
 @click.version_option(__version__, prog_name="anxinma")
 @click.pass_context
 def main(ctx: click.Context) -> None:
-    """安心码 anxinma: signed, offline-verifiable QR credentials for household-service workers."""
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
 
