@@ -180,6 +180,7 @@ class World:
                 "--now", NOW)  # fmt: skip
         self.ok("population", "--out", root / "workers.csv", "--count", "3", "--bad-rate", "0")
         self.ok("render", self.code, "--out", root / "qr.png")
+        self.ok("web", "build", "--demo", "--out", root / "site")
         files = {
             "registered.csv": "id_number,name,enterprise_uscc\n330203198503150020,王秀英,"
             "91330203MA2H123450\n",
@@ -251,6 +252,11 @@ BASES: dict[tuple[str, ...], str] = {
     ("trust", "sign"): "{r}/scratch-sign.json --root-key {root_key} --out {r}/t3.cwt --valid-days 30 "
     "--now {now}",
     ("verify",): "{code} {held}",
+    ("web",): "",
+    ("web", "build"): "--out {r}/site2 --root {root_pub} --trust {r}/trust.cwt --status {r}/status-0.cwt "
+    "--directory {r}/directory.cwt --verifier-url https://verify.example.cn/ --max-status-age 24 "
+    "--stale yellow --unchecked yellow --unlisted red --now {now}",
+    ("web", "serve"): "{r}/site --port 0",
     ("worker",): "",
     ("worker", "show"): "NB2021000123 --db {r}/issuer.db",
 }
@@ -314,7 +320,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
 @pytest.fixture(autouse=True)
 def no_server(monkeypatch: pytest.MonkeyPatch) -> None:
     """'anxinma serve' checks its options and the database, then would serve until stopped: here
-    it returns at that point instead."""
+    it returns at that point instead; so does 'anxinma web serve' (its socket bound, then closed)."""
+    import http.server
+
+    monkeypatch.setattr(http.server.ThreadingHTTPServer, "serve_forever", lambda self, *args: None)
     try:
         import anxinma.server.run as run_module
     except ImportError:  # no server extra: serve stops at once with one line (also a convention)

@@ -234,7 +234,15 @@ def build_site(
 
 
 def _write_tree(out: Path, files: Sequence[tuple[str, bytes]]) -> None:
-    """Write ``files`` into a fresh folder beside ``out``, then rename it over ``out``."""
+    """Write ``files`` into a fresh folder beside ``out``, then rename it over ``out`` (an earlier
+    build is replaced whole); an existing empty folder is written in place (it keeps its inode,
+    its mode and whoever stands in it)."""
+    if out.is_dir() and not any(out.iterdir()):
+        for path, data in files:
+            target = out / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        return
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.name}.", suffix=".tmp"))
