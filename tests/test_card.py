@@ -15,6 +15,7 @@ import pytest
 import anxinma
 from anxinma import card
 from anxinma.card import CARD_HEIGHT_MM, CARD_WIDTH_MM, MODULE_MM, Photo, card_png, card_svg, qr_png, qr_svg
+from anxinma.fonts import Font
 from anxinma.qr import make_qr
 from anxinma.transport import to_text
 
@@ -186,9 +187,10 @@ def test_photo_or_placeholder() -> None:
 def test_png_cards_need_the_optional_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     cred, text = reference_credential()
     svg = card_svg(cred, text)
+    everything = Font("Test Sans", "/fonts/test.ttf", ((0x20, 0x10FFFF),))
     monkeypatch.setitem(sys.modules, "cairosvg", None)
     with pytest.raises(anxinma.UsageError, match=r"anxinma\[png\]"):
-        card_png(svg)
+        card_png(svg, font=everything)
     seen: dict[str, object] = {}
 
     def svg2png(*, bytestring: bytes, dpi: int) -> bytes:
@@ -196,5 +198,6 @@ def test_png_cards_need_the_optional_extra(monkeypatch: pytest.MonkeyPatch) -> N
         return b"\x89PNG fake"
 
     monkeypatch.setitem(sys.modules, "cairosvg", types.SimpleNamespace(svg2png=svg2png))
-    assert card_png(svg, dpi=600) == b"\x89PNG fake"
-    assert seen == {"bytestring": svg.encode(), "dpi": 600}
+    assert card_png(svg, dpi=600, font=everything) == b"\x89PNG fake"
+    drawn = svg.replace('font-family="', "font-family=\"'Test Sans',", 1)  # the checked font first
+    assert seen == {"bytestring": drawn.encode(), "dpi": 600}

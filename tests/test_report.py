@@ -118,7 +118,8 @@ def test_report_commands_on_a_batch_database(tmp_path: Path) -> None:
     assert out.exit_code == 0, out.output
     rows = list(csv.DictReader(io.StringIO(out.output)))
     total = rows[-1]
-    assert total["enterprise"] == "all enterprises" and int(total["registered"]) == result.issued_now
+    assert list(rows[0])[:2] == ["uscc", "region"]  # no directory: each USCC once, no "district" (issue 10)
+    assert total["uscc"] == "all enterprises" and int(total["registered"]) == result.issued_now
     assert int(total["revoked"]) == 1 and int(total["live"]) == result.issued_now - 1 - int(total["expired"])
     assert int(total["green"]) + int(total["yellow"]) + int(total["red"]) == int(total["live"])
     assert int(total["yellow"]) > 0

@@ -210,7 +210,7 @@ def test_bytes_that_are_not_an_image_raise_image_error() -> None:
         (b"", "not an image"),
         (b"AXM1:NOT-A-PHOTO", "not an image"),
         ((DATA / "card-photo.jpg").read_bytes()[:2000], "not a readable image"),
-        (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "not an image"),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "SVG drawing.*anxinma render"),  # says what to do
     ):
         with pytest.raises(scan.ImageError, match=words) as info:
             scan.read_symbols(data)

@@ -14,10 +14,14 @@ def replace_atomically(path: Path, data: bytes, *, mode: int | None = None, sync
 
     Readers see the old file or the new one, never half of either; a symlink at
     ``path`` is replaced, not written through.  ``mode`` sets the permissions of
-    the new file; ``sync`` flushes it to disk before the rename.  Raises
-    :class:`OSError` (the temporary file is removed).
+    the new file (else 0600); ``sync`` flushes it to disk before the rename.
+    Raises :class:`OSError` naming ``path`` (never the temporary file, which is
+    removed).
     """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "wb") as f:
             if mode is not None and hasattr(os, "fchmod"):
@@ -27,6 +31,9 @@ def replace_atomically(path: Path, data: bytes, *, mode: int | None = None, sync
                 f.flush()
                 os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

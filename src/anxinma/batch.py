@@ -34,6 +34,7 @@ import contextlib
 import csv
 import dataclasses
 import datetime as dt
+import errno
 import functools
 import hashlib
 import importlib.util
@@ -45,9 +46,11 @@ import os
 import random
 import re
 import sqlite3
+import stat
 import tempfile
 import threading
 import time
+import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -60,8 +63,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from . import gbcodes
 from ._files import replace_atomically
-from .card import Photo, card_png, card_svg, qr_png, qr_svg, qr_symbol
+from .card import Photo, card_fixed_text, card_png, card_svg, link_symbol, qr_png, qr_svg, qr_symbol
 from .errors import AnxinmaError, RecordError, UsageError
+from .fonts import Font, font_for, installed_fonts
 from .issue import Issuer, credential_for
 from .issuerdb import BatchItem, Issuance, IssuanceRows, IssuerDB, Refusal
 from .model import CST, Rating, Service, StatusRef
@@ -135,9 +139,12 @@ class BatchOptions:
     enterprises: Mapping[str, str] = field(default_factory=dict)  # USCC -> name, for cards
     chunk: int = DEFAULT_CHUNK
     specimen: bool = False
+    file_mode: int = 0o600  # personal data: owner only; 0o640 for a print shop's group (docs/batch.md)
     #: card number -> the rating summary of its recorded evaluations (spec/visit-v1.md §7.3);
     #: a card found here gets that rating instead of the row's.
     ratings: Mapping[str, Rating] = field(default_factory=dict)
+    #: The verifier page's address: cards carry it as a small second QR code (issue 11).
+    verifier_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +362,8 @@ def _init_worker(config: dict[str, Any]) -> None:
     _STATE.update(config)
     issuer = Issuer(Ed25519PrivateKey.from_private_bytes(config["key"]))
     _STATE["issuer"], _STATE["kid"] = issuer, issuer.kid.hex()
+    url = config.get("verifier_url")
+    _STATE["link"] = None if url is None else link_symbol(url)
     threading.Thread(target=_watch, args=(config["parent"],), daemon=True).start()
 
 
@@ -406,7 +415,7 @@ def _sign_row(number: int, cells: Mapping[str, str] | str, index: int, photo: st
         if rating is not None:
             worker = dataclasses.replace(worker, rating=rating)
         if photo is not None:
-            _load_photo(photo)
+            _load_photo(state["photo_dir"], photo)
         issuer: Issuer = state["issuer"]
         ref = StatusRef(list_id=state["list_id"], index=index)
         cred = credential_for(worker, now=state["now"], valid_days=state["valid_days"], status=ref)
@@ -424,12 +433,48 @@ def _sign_row(number: int, cells: Mapping[str, str] | str, index: int, photo: st
     return cred_row, worker_row, line
 
 
-def _load_photo(path: str) -> Photo:
+_PHOTO_MAX_BYTES = 8 << 20
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _photo_parts(relative: str) -> list[str]:
+    """The components of a ``photo`` cell, a path inside the CSV's folder; anything else raises."""
+    parts = [p for p in relative.replace("\\", "/").split("/") if p not in ("", ".")]
+    if relative.startswith(("/", "\\")) or os.path.isabs(relative) or re.match(r"[A-Za-z]:", relative):
+        raise UsageError(f"photo {relative}: an absolute path; give a path inside the CSV's folder")
+    if ".." in parts or not parts:
+        raise UsageError(f"photo {relative}: give a path inside the CSV's folder (no '..')")
+    return parts
+
+
+def _load_photo(folder: str, relative: str) -> Photo:
+    """The photo at ``relative`` inside ``folder`` (the CSV's folder): every component opened
+    relative to the one before with ``O_NOFOLLOW`` (no symlink leads out), the file without
+    blocking (a FIFO is refused, never waited on), checked with ``fstat`` and read up to 8 MiB."""
+    parts = _photo_parts(relative)
+    fd = -1
     try:
-        with open(path, "rb") as f:
-            data = f.read(8 << 20)
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+        for part in parts[:-1]:
+            inner = os.open(part, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NO_FOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        inner = os.open(parts[-1], os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _NO_FOLLOW, dir_fd=fd)
+        os.close(fd)
+        fd = inner
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"photo {relative}: not a regular file")
+        if info.st_size > _PHOTO_MAX_BYTES:
+            raise UsageError(f"photo {relative}: larger than {_PHOTO_MAX_BYTES >> 20} MiB")
+        data = os.read(fd, _PHOTO_MAX_BYTES + 1)
     except OSError as exc:
-        raise UsageError(f"photo {path}: {exc.strerror or exc}") from None
+        link = exc.errno in (errno.ELOOP, errno.ENOTDIR)
+        reason = "a symbolic link (photos are files inside the CSV's folder)" if link else exc.strerror
+        raise UsageError(f"photo {relative}: {reason or exc}") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
     return Photo.from_bytes(data)
 
 
@@ -455,26 +500,33 @@ def _render(job: _Job) -> tuple[str, int, str | None]:
         photo = None
         if job.photo is not None:
             try:
-                photo = _load_photo(job.photo)
+                photo = _load_photo(_STATE["photo_dir"], job.photo)
             except UsageError as exc:
                 warning = f"{exc}; the card shows a placeholder"
         cred = decode_unverified(text).credential
         assert cred is not None  # we signed it
         enterprise = _STATE["enterprises"].get(cred.enterprise_uscc)
         svg = card_svg(
-            cred, text, enterprise=enterprise, photo=photo, specimen=_STATE["specimen"], symbol=symbol
-        )
+            cred, text, enterprise=enterprise, photo=photo, specimen=_STATE["specimen"], symbol=symbol,
+            link=_STATE.get("link"),
+        )  # fmt: skip
         if job.files & Files.CARD_SVG:
             _atomic_write(out / "cards" / f"{job.card_no}.svg", svg.encode())
+            done |= Files.CARD_SVG
         if job.files & Files.CARD_PNG:
-            _atomic_write(out / "cards" / f"{job.card_no}.png", card_png(svg))
-        done |= job.files & (Files.CARD_SVG | Files.CARD_PNG)
+            try:
+                png = card_png(svg, font=_STATE["font"])
+            except UsageError as exc:  # a character no font has: never a card with boxes
+                return job.cred_id, done, f"card {job.card_no}: {exc}; not written (run the batch again)"
+            _atomic_write(out / "cards" / f"{job.card_no}.png", png)
+            done |= Files.CARD_PNG
     return job.cred_id, done, warning
 
 
-def _atomic_write(path: Path, data: bytes, *, sync: bool = False) -> None:
-    """Write ``path`` by renaming a complete temporary file over it: never half a file."""
-    replace_atomically(path, data, sync=sync)
+def _atomic_write(path: Path, data: bytes, *, sync: bool = False, mode: int | None = None) -> None:
+    """Write ``path`` by renaming a complete temporary file over it: never half a file; with
+    ``mode``, else the run's file mode (in a worker process; 0600 unless the options say otherwise)."""
+    replace_atomically(path, data, mode=_STATE.get("mode", 0o600) if mode is None else mode, sync=sync)
 
 
 # -- the manifest ----------------------------------------------------------------------------
@@ -624,10 +676,45 @@ def _bad(refusal: Refusal) -> BadRow:
     return BadRow(refusal.row_no or 0, refusal.field, refusal.reason)
 
 
-def _photo_path(row: _Row, base: Path) -> str | None:
+def _photo_path(row: _Row) -> str | None:
+    """The ``photo`` cell of a CSV row: a path inside the CSV's folder (checked when it is read)."""
     if not isinstance(row.cells, Mapping) or not row.cells.get("photo"):
         return None
-    return str(base / row.cells["photo"])
+    return row.cells["photo"]
+
+
+_UNDRAWN = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})  # refused in names anyway
+
+
+def _printed(row: _Row, enterprises: Mapping[str, str]) -> tuple[str, str]:
+    """The text a row puts on its card besides the fixed labels: where, and what."""
+    cells: Any = row.cells
+    if not isinstance(cells, Mapping):
+        try:
+            cells = json.loads(cells)
+        except ValueError:
+            return "", ""
+        if not isinstance(cells, dict):
+            return "", ""
+    name, uscc = cells.get("name"), cells.get("enterprise_uscc")
+    firm = enterprises.get(uscc, "") if isinstance(uscc, str) else ""
+    text = (name if isinstance(name, str) else "") + firm
+    drawn = "".join(c for c in text if unicodedata.category(c) not in _UNDRAWN)
+    return f"row {row.number} (name, enterprise)", drawn
+
+
+def _card_font(rows: list[_Row], enterprises: Mapping[str, str]) -> Font:
+    """One installed font with a glyph for every character the cards of ``rows`` print; raise
+    :class:`~anxinma.fonts.FontMissingError` naming the first row that has a character none has."""
+    fonts = installed_fonts()
+    needed = card_fixed_text()
+    font = font_for(needed, fonts=fonts, where="the card's labels")
+    for row in rows:
+        where, text = _printed(row, enterprises)
+        if font.missing(text):
+            needed += text
+            font = font_for(needed, fonts=fonts, where=where)
+    return font
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -659,8 +746,11 @@ def run_batch(
     Resumable and idempotent: see the module docstring and docs/batch.md.
     """
     rows, bad = read_input(data, name=source)
-    if options.cards and options.image == "png" and importlib.util.find_spec("cairosvg") is None:
-        raise UsageError("--format: PNG cards need cairosvg: pip install 'anxinma[png]' (or use SVG cards)")
+    font = None
+    if options.cards and options.image == "png":
+        if importlib.util.find_spec("cairosvg") is None:
+            raise UsageError("--format: PNG cards need cairosvg: pip install 'anxinma[png]' (or SVG cards)")
+        font = _card_font(rows, options.enterprises)  # before anything is issued: never a card of boxes
     batch_id = hashlib.sha256(data).hexdigest()
     issuer = Issuer(key)
     previous = db.batch_items(batch_id)
@@ -669,8 +759,7 @@ def run_batch(
     allocator = _Allocator(db, options.list_id, len(todo))
     db.begin_batch(batch_id, source=Path(source).name, rows=len(rows) + len(bad), kid=issuer.kid,
                    list_id=options.list_id, valid_days=options.valid_days, now=now)  # fmt: skip
-    base = Path(source).parent
-    photos = {r.number: _photo_path(r, base) for r in rows} if options.cards else None
+    photos = {r.number: _photo_path(r) for r in rows} if options.cards else None
     _prepare_out(options)
     wanted = _wanted(options)
     redo = [(item, _missing(item, wanted, options.out)) for item in previous]
@@ -680,7 +769,9 @@ def run_batch(
     config = {"key": key.private_bytes_raw(), "id_key": db.id_key, "now": now, "out": options.out,
               "valid_days": options.valid_days, "enterprises": dict(options.enterprises),
               "specimen": options.specimen, "parent": os.getpid(), "batch_id": batch_id,
-              "ratings": dict(options.ratings), "list_id": options.list_id, "wanted": wanted}  # fmt: skip
+              "photo_dir": str(Path(source).parent), "font": font, "mode": options.file_mode,
+              "ratings": dict(options.ratings), "verifier_url": options.verifier_url,
+              "list_id": options.list_id, "wanted": wanted}  # fmt: skip
     fd, spool_path = tempfile.mkstemp(dir=options.out, prefix=".manifest.jsonl.", suffix=".tmp")
     with open(fd, "w", encoding="utf-8", newline="") as spool:
         run = _Run(db, options, batch_id, now, progress, spool, bad=list(bad), to_issue=len(todo))
@@ -702,10 +793,12 @@ def _order(bad: BadRow) -> tuple[int, str]:
 
 
 def _prepare_out(options: BatchOptions) -> None:
-    """Create the output folders; remove temporary files a killed run left behind."""
-    options.out.mkdir(parents=True, exist_ok=True)
+    """Create the output folders (as private as the files: 0700, or 0750 when the group may read);
+    remove temporary files a killed run left behind."""
+    folder_mode = 0o700 | (0o050 if options.file_mode & 0o040 else 0)
+    options.out.mkdir(mode=folder_mode, parents=True, exist_ok=True)
     for folder in (options.out, options.out / "qr", options.out / "cards"):
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(mode=folder_mode, exist_ok=True)
         for stale in folder.glob(".*.tmp"):
             with contextlib.suppress(OSError):
                 stale.unlink()
@@ -766,6 +859,7 @@ def _write_reports(run: _Run, options: BatchOptions, spool: Path) -> tuple[Path,
     run.spool.flush()
     wanted = _wanted(options)
     if run.db.batch_rendered(run.batch_id) == ({wanted: run.issued} if run.issued else {}):
+        os.fchmod(run.spool.fileno(), options.file_mode)
         os.fsync(run.spool.fileno())
         os.replace(spool, manifest)
     else:
@@ -775,9 +869,10 @@ def _write_reports(run: _Run, options: BatchOptions, spool: Path) -> tuple[Path,
                            i.iat, i.exp, to_text(i.message), i.rendered)
             for i in run.db.batch_items(run.batch_id)
         ]  # fmt: skip
-        _atomic_write(manifest, "".join(lines).encode(), sync=True)
+        _atomic_write(manifest, "".join(lines).encode(), sync=True, mode=options.file_mode)
     bad = [(b.row, b.field, b.reason) for b in sorted(run.bad, key=_order)]
-    _atomic_write(errors, csv_text(("row", "field", "reason"), bad).encode(), sync=True)
+    table = csv_text(("row", "field", "reason"), bad)
+    _atomic_write(errors, table.encode(), sync=True, mode=options.file_mode)
     return manifest, errors
 
 

@@ -30,9 +30,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from operator import itemgetter
+from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
 from .errors import UsageError
+from .fonts import CJK_FONT_PACKAGE, Font, FontMissingError, font_for
 from .model import CST, Credential, Service
 
 __all__ = [
@@ -41,8 +43,11 @@ __all__ = [
     "MODULE_MM",
     "Photo",
     "QrSymbol",
+    "card_fixed_text",
     "card_png",
     "card_svg",
+    "card_text",
+    "link_symbol",
     "qr_png",
     "qr_svg",
     "qr_symbol",
@@ -533,9 +538,15 @@ MODULE_MM = 25.4 * 5 / 300
 _QUIET = 4  # modules of quiet zone (ISO/IEC 18004 §6.3.8)
 _QR_BOX = (CARD_WIDTH_MM - 2.4 - (17 + 4 * MAX_VERSION + 2 * _QUIET) * MODULE_MM, 10.6)
 _TEXT_X, _TEXT_RIGHT = 25.5, 52.8
+#: The card's font stack: Chinese sans-serif faces of Linux (Noto/Source Han, WenQuanYi, Droid),
+#: macOS (PingFang, Hiragino, Heiti) and Windows (Microsoft YaHei, SimHei), then faces with CJK
+#: Extension B and later (rare characters in names), then the generic family.  A browser or print
+#: driver falls back along the list glyph by glyph; a PNG is drawn with one installed font that
+#: covers the whole text (:func:`card_png`).
 _FONTS = (
     "'Noto Sans CJK SC','Source Han Sans SC','Source Han Sans CN','PingFang SC','Hiragino Sans GB',"
-    "'Microsoft YaHei','SimHei','WenQuanYi Micro Hei',sans-serif"
+    "'Heiti SC','Microsoft YaHei','SimHei','WenQuanYi Micro Hei','WenQuanYi Zen Hei',"
+    "'Droid Sans Fallback','SimSun-ExtB','HanaMinB',sans-serif"
 )
 _ACCENT = "#b3261e"
 _TITLE = "家政服务员上门服务证"
@@ -629,6 +640,42 @@ def _day(moment: dt.datetime) -> str:
     return moment.astimezone(CST).date().isoformat()
 
 
+#: The small link code of a card (the verifier page's address): its quiet zone in modules,
+#: the largest module and the height it may take (between the code's box and the footer).
+_LINK_QUIET = 2
+_LINK_MODULE_MM = 0.33
+_LINK_MAX_MM = 9.4
+_LINK_LABEL = ("核验网页", "VERIFIER PAGE")
+
+
+def link_symbol(url: str) -> QrSymbol:
+    """The QR symbol of the verifier page's address for the small link code of a card (issue 11):
+    segno in byte mode, level M (an address has lower-case letters: not alphanumeric)."""
+    import segno  # noqa: PLC0415  (cards only)
+
+    qr = segno.make_qr(url, error="m", boost_error=False)
+    rows = tuple(sum(1 << c for c, dark in enumerate(row) if dark) for row in qr.matrix)
+    return QrSymbol(int(qr.version), "M", int(qr.mask), rows)
+
+
+def _link_group(link: QrSymbol) -> tuple[str, float]:
+    """The link code at the bottom right, over the footer band, with its label to its left;
+    returns the SVG and the left edge of the label (text further left must stop there)."""
+    modules = link.size + 2 * _LINK_QUIET
+    module = min(_LINK_MODULE_MM, _LINK_MAX_MM / modules)
+    side = modules * module
+    x, y = CARD_WIDTH_MM - 2.4 - side, CARD_HEIGHT_MM - 3.6 - 0.2 - side
+    label_right = x - 0.6
+    svg = (
+        f'<g transform="translate({x:.3f} {y:.3f}) scale({module:.5f})" shape-rendering="crispEdges">'
+        f'<rect width="{modules}" height="{modules}" fill="#fff"/>'
+        f'<path stroke="#000" stroke-width="1" d="{_path(link, _LINK_QUIET)}"/></g>'
+        + _text(label_right, y + side / 2, _LINK_LABEL[0], 1.7, width=8, fill="#555", anchor="end")
+        + _text(label_right, y + side / 2 + 2.0, _LINK_LABEL[1], 1.2, width=12, fill="#555", anchor="end")
+    )
+    return svg, label_right - 12.5
+
+
 def card_svg(
     cred: Credential,
     text: str,
@@ -637,6 +684,7 @@ def card_svg(
     photo: Photo | None = None,
     specimen: bool = False,
     symbol: QrSymbol | None = None,
+    link: QrSymbol | None = None,
 ) -> str:
     """The printable card of a credential as SVG text, 85.6 × 54 mm (ISO/IEC 7810 ID-1).
 
@@ -644,11 +692,13 @@ def card_svg(
     the enterprise name to print (from a :class:`~anxinma.Directory`), else the
     USCC is printed; ``photo`` else a placeholder silhouette; ``specimen``
     overprints 样例 SPECIMEN (synthetic data, demos); ``symbol`` the QR symbol of
-    ``text`` when the caller has it already.
+    ``text`` when the caller has it already; ``link`` a small second QR code, the verifier
+    page's address (:func:`link_symbol`), printed at the bottom right (issue 11).
     """
     symbol = symbol or qr_symbol(text)
     qr, side, qr_bottom = _qr_group(symbol)
     right = CARD_WIDTH_MM - 2.4
+    link_svg, link_left = _link_group(link) if link is not None else ("", right)
     width = _TEXT_RIGHT - _TEXT_X
     body = [
         _text(_TEXT_X, 17.2, cred.name, 5.0, width=width, weight="bold", minimum=3.0),
@@ -660,7 +710,8 @@ def card_svg(
         body.append(_text(_TEXT_X, 29.4 + 3.1 * n, line, 2.35, width=width))
     body += [
         _text(4.0, 44.4, "所属企业", 2.1, width=9, fill="#666"),
-        _text(13.4, 44.4, enterprise or f"USCC {cred.enterprise_uscc}", 2.6, width=right - 13.4, minimum=1.8),
+        _text(13.4, 44.4, enterprise or f"USCC {cred.enterprise_uscc}", 2.6,
+              width=min(right, link_left) - 13.4, minimum=1.8),
         _text(4.0, 48.4, "有效期", 2.1, width=9, fill="#666"),
         _text(13.4, 48.4, f"{_day(cred.issued_at)} 至 {_day(cred.expires_at)}", 2.4, width=40),
         _text(CARD_WIDTH_MM / 2, 52.3, _FOOTER, 1.55, width=78, fill="#555", anchor="middle"),
@@ -676,7 +727,7 @@ def card_svg(
         if specimen
         else ""
     )
-    return _card_frame(mark + "".join(body) + _photo(photo, (4.0, 12.4, 19.0, 25.0)) + qr)
+    return _card_frame(mark + "".join(body) + _photo(photo, (4.0, 12.4, 19.0, 25.0)) + qr + link_svg)
 
 
 def _card_frame(content: str) -> str:
@@ -699,12 +750,49 @@ def _card_frame(content: str) -> str:
     )
 
 
-def card_png(svg: str, *, dpi: int = 300) -> bytes:
+def card_fixed_text() -> str:
+    """Every character a card draws besides the worker's name and enterprise name: titles, labels,
+    service names, digits and the letters of card numbers, USCCs and dates (for a font check
+    before a whole batch is drawn)."""
+    labels = "证号 服务项目 所属企业 有效期 至 扫码核验 SCAN TO VERIFY 照片 PHOTO 样例 SPECIMEN USCC "
+    labels += " ".join(_LINK_LABEL)  # the label of the link to the verifier page (issue 11)
+    services = "".join(s.label_zh for s in Service)
+    return _TITLE + _SUBTITLE + _FOOTER + labels + services + "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-:."
+
+
+def card_text(svg: str) -> str:
+    """Every character of text an SVG draws (the content of its ``text`` elements)."""
+    root = ET.fromstring(svg)
+    return "".join(
+        "".join(element.itertext()) for element in root.iter() if element.tag.rsplit("}", 1)[-1] == "text"
+    )
+
+
+def card_png(svg: str, *, dpi: int = 300, font: Font | None = None) -> bytes:
     """Rasterise a card (or any SVG) to PNG at ``dpi``: needs the optional extra
-    ``anxinma[png]`` (cairosvg, which needs the Cairo library and a CJK font)."""
+    ``anxinma[png]`` (cairosvg, which needs the Cairo library) and a font with a
+    glyph for every character of the text.
+
+    The text is drawn with ``font`` (else the installed font
+    :func:`anxinma.fonts.font_for` picks for it), named first in the SVG: the
+    rasteriser draws every character with the first family only.  A character
+    that font lacks raises :class:`~anxinma.fonts.FontMissingError` (a
+    :class:`UsageError`) instead of printing a box.
+    """
+    text = card_text(svg)
+    if font is None:
+        font = font_for(text)
+    elif missing := font.missing(text):
+        raise FontMissingError(
+            f"font {font.family} has no glyph for {missing[:5]!r}, so the PNG card would print boxes: "
+            f"install a CJK font (Debian/Ubuntu: apt-get install {CJK_FONT_PACKAGE}), or write SVG cards"
+        )
     try:
         import cairosvg  # noqa: PLC0415  (optional extra)
     except ImportError:
         raise UsageError("PNG cards need cairosvg: pip install 'anxinma[png]'") from None
-    png: bytes = cairosvg.svg2png(bytestring=svg.encode("utf-8"), dpi=dpi)
+    except OSError as exc:  # cairocffi found no Cairo library
+        raise UsageError(f"PNG cards need the Cairo library (Debian: libcairo2): {exc}") from None
+    drawn = svg.replace(f'font-family="{_FONTS}"', f"font-family=\"'{font.family}',{_FONTS}\"", 1)
+    png: bytes = cairosvg.svg2png(bytestring=drawn.encode("utf-8"), dpi=dpi)
     return png

@@ -43,6 +43,7 @@ __all__ = [
     "coverage_summary",
     "display_rate",
     "display_rate_tables",
+    "names_known",
     "ranking",
     "ratings_tables",
     "render_table",
@@ -208,18 +209,39 @@ def _count_cells(c: Counts) -> list[str]:
     return [str(v) for v in values] + [f"{100 * c.rate:.1f}%"]
 
 
+def names_known(cov: Coverage) -> bool:
+    """Whether any enterprise has a name and district (from a directory or the roster); without,
+    an enterprise is only its USCC, and its place the region code the USCC carries."""
+    return any(name != uscc for uscc, (name, _, _) in cov.enterprises.items() if uscc != UNKNOWN)
+
+
 def coverage_tables(cov: Coverage) -> list[tuple[str, Sequence[str], list[list[str]]]]:
     """The coverage report as (title, headers, rows) tables: by enterprise, by district, and
-    with a roster the city's summary."""
+    with a roster the city's summary.  Without names (no directory, no roster) an enterprise is
+    listed once by its USCC and grouped by the region its USCC carries (never a USCC twice, nor
+    a region code called a district)."""
     by_firm = sorted(cov.enterprises.items(), key=lambda kv: (kv[1][1], -kv[1][2].live, kv[1][0]))
-    firms = [[name, district, uscc, *_count_cells(c)] for uscc, (name, district, c) in by_firm]
-    firms.append(["all enterprises", "", "", *_count_cells(cov.total)])
     places = [[d, *_count_cells(c)] for d, c in sorted(cov.districts.items())]
-    places.append(["all districts", *_count_cells(cov.total)])
-    tables: list[tuple[str, Sequence[str], list[list[str]]]] = [
-        ("Coverage by enterprise", ("enterprise", "district", "uscc", *_COUNT_HEADERS), firms),
-        ("Coverage by district", ("district", *_COUNT_HEADERS), places),
-    ]
+    tables: list[tuple[str, Sequence[str], list[list[str]]]]
+    if names_known(cov):
+        firms = [[name if name != uscc else "(not in the directory)", district, uscc, *_count_cells(c)]
+                 for uscc, (name, district, c) in by_firm]  # fmt: skip
+        firms.append(["all enterprises", "", "", *_count_cells(cov.total)])
+        places.append(["all districts", *_count_cells(cov.total)])
+        tables = [
+            ("Coverage by enterprise", ("enterprise", "district", "uscc", *_COUNT_HEADERS), firms),
+            ("Coverage by district", ("district", *_COUNT_HEADERS), places),
+        ]
+    else:
+        firms = [[uscc, region, *_count_cells(c)] for uscc, (_, region, c) in by_firm]
+        firms.append(["all enterprises", "", *_count_cells(cov.total)])
+        places.append(["all regions", *_count_cells(cov.total)])
+        by_uscc = ("uscc", "region", *_COUNT_HEADERS)
+        tables = [
+            ("Coverage by enterprise (USCC; --directory names them)", by_uscc, firms),
+            ("Coverage by region (from the USCC; --directory gives districts)", ("region", *_COUNT_HEADERS),
+             places),
+        ]  # fmt: skip
     if cov.roster:
         tables.append(("Coverage of the roster (持证率)", SUMMARY_HEADERS, coverage_summary(cov)))
     return tables
@@ -242,6 +264,8 @@ def ranking(cov: Coverage, *, district: str | None = None) -> list[list[str]]:
 
 
 RANKING_HEADERS = ("rank", "district", "enterprise", "live", "registered", "rate")
+#: The ranking's headers when no enterprise has a name: the USCC and the region it carries.
+RANKING_HEADERS_BY_USCC = ("rank", "region", "uscc", "live", "registered", "rate")
 
 
 def render_table(title: str, headers: Sequence[str], rows: list[list[str]], fmt: str) -> str:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -136,10 +137,22 @@ def ensure_available() -> None:
     _imports()
 
 
+#: An SVG file: optional BOM, XML declaration, comments and doctype, then the svg element.
+_SVG = re.compile(
+    rb"\A(\xef\xbb\xbf)?\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<svg[\s>]", re.S
+)
+
+
 def _opened(data: bytes, pil: Any) -> Image.Image:
     """Decode image file bytes; refuse what is not an image or too large before decoding pixels."""
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageError(f"{len(data)} bytes; images are read up to {MAX_IMAGE_BYTES} bytes")
+    if _SVG.match(data[:4096]):
+        raise ImageError(
+            "an SVG drawing, not a photo: scan reads camera and raster images (JPEG, PNG...); write the "
+            "QR code as PNG instead (anxinma render CODE --out qr.png; batch --format png), convert the "
+            "SVG (e.g. rsvg-convert -o qr.png FILE.svg), or verify the code's text with anxinma verify"
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pil.DecompressionBombWarning)

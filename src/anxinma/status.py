@@ -200,9 +200,15 @@ class StatusListToken:
         token = _decode(opened.claims, opened.kid)
         found = trust.lookup(opened.kid)
         if found is None or found.issuer is None:
-            reason = DocumentReason.ROLE_MISMATCH if trust.is_root(opened.kid) else DocumentReason.UNKNOWN_KEY
+            if trust.is_root(opened.kid):
+                raise DocumentError(
+                    DocumentReason.ROLE_MISMATCH,
+                    f"signed by root key {opened.kid.hex()}, not a key of issuer {token.issuer_id!r}; "
+                    "roles never mix",
+                )
             raise DocumentError(
-                reason, f"signed by kid {opened.kid.hex()}, not an issuer key of the trust list"
+                DocumentReason.UNKNOWN_KEY,
+                f"signed by kid {opened.kid.hex()}, not an issuer key of the trust list",
             )
         if found.issuer.id != token.issuer_id:
             raise DocumentError(

@@ -161,8 +161,12 @@ class TrustList:
 
     def sign(self, root_key: Ed25519PrivateKey) -> bytes:
         """The signed trust list document (spec §15.2); refuses a root key listed as an issuer key."""
-        if self.lookup(kid_of(root_key)) is not None:
-            raise UsageError("the root key is listed as an issuer key; roles never mix")
+        found = self.lookup(kid_of(root_key))
+        if found is not None:
+            who = f" of issuer {found.issuer.id}" if found.issuer is not None else ""
+            raise UsageError(
+                f"root key {kid_of(root_key).hex()} is listed as a key{who} in the list; roles never mix"
+            )
         signable_lifetime(self.issued_at, self.expires_at)
         sequence_number_for_signing(self.sequence)
         return sign_document(_encode(self), root_key, typ=DocumentType.TRUST_LIST)
@@ -191,9 +195,17 @@ class TrustList:
         trust = replace(_decode(opened.claims), root_kids=frozenset(pinned))
         root = pinned.get(opened.kid)
         if root is None:
-            listed = trust.lookup(opened.kid) is not None
-            reason = DocumentReason.ROLE_MISMATCH if listed else DocumentReason.UNKNOWN_KEY
-            raise DocumentError(reason, f"signed by kid {opened.kid.hex()}, which is not a pinned root key")
+            listed = trust.lookup(opened.kid)
+            if listed is not None and listed.issuer is not None:
+                raise DocumentError(
+                    DocumentReason.ROLE_MISMATCH,
+                    f"signed by kid {opened.kid.hex()}, a key of issuer {listed.issuer.id}, not a pinned "
+                    "root key; roles never mix",
+                )
+            raise DocumentError(
+                DocumentReason.UNKNOWN_KEY,
+                f"signed by kid {opened.kid.hex()}, which is not a pinned root key",
+            )
         opened.check_signature(root)
         _check_roles(trust, pinned)
         check_window(trust.issued_at, trust.expires_at, now=now, leeway=leeway)
@@ -203,11 +215,11 @@ class TrustList:
 
 
 def _check_roles(trust: TrustList, pinned: Mapping[bytes, Ed25519PublicKey]) -> None:
-    kids = [k.kid for i in trust.issuers for k in i.keys]
-    clash = next((k for k in kids if k in pinned), None)
+    clash = next(((k.kid, i.id) for i in trust.issuers for k in i.keys if k.kid in pinned), None)
     if clash is not None:
         raise DocumentError(
-            DocumentReason.ROLE_MISMATCH, f"root key {clash.hex()} is listed as an issuer key"
+            DocumentReason.ROLE_MISMATCH,
+            f"root key {clash[0].hex()} is listed as a key of issuer {clash[1]}; roles never mix",
         )
 
 

@@ -31,7 +31,7 @@ from .claims import from_claims
 from .cose import parse_sign1, verify_signature
 from .errors import AnxinmaError, UsageError
 from .idcheck import id_matches, normalize_id_number
-from .issuerkey import KeyState, TrustedKey, bare_issuer_key
+from .issuerkey import IssuerKey, KeyState, TrustedKey, bare_issuer_key
 from .keys import kid_of, public_key_problem, raw_public_key
 from .model import CST, MAX_LEEWAY, BackgroundResult, Credential, checked_now
 from .transport import from_text
@@ -383,14 +383,22 @@ def _trust_reasons(cred: Credential, found: TrustedKey, out: _Found) -> None:
     if key.state is KeyState.COMPROMISED:
         out.append((Reason.KEY_COMPROMISED, f"key {key.kid.hex()} is marked compromised"))
     if not key.issued_within_window(cred.issued_at):
-        out.append(
-            (
-                Reason.ISSUED_OUTSIDE_KEY_WINDOW,
-                f"issued at {cred.issued_at.isoformat()}, outside the key's window",
-            )
-        )
+        out.append((Reason.ISSUED_OUTSIDE_KEY_WINDOW, _window_detail(cred.issued_at, key)))
     if issuer is not None and not issuer.covers(cred.region):
         out.append((Reason.ISSUER_OUT_OF_SCOPE, f"{issuer.name} may not issue for region {cred.region}"))
+
+
+def _window_detail(issued: dt.datetime, key: IssuerKey) -> str:
+    """Why a code is outside its key's issuing window, with the window and the fix (issue 10 item 7)."""
+    kid, at = key.kid.hex(), issued.isoformat()
+    if issued < key.valid_from:
+        return (
+            f"issued at {at}, before key {kid}'s issuing window opens at {key.valid_from.isoformat()}; "
+            "if the key signed codes before it was added to the trust list, the list must open its "
+            "window earlier (anxinma trust add --valid-from)"
+        )
+    closed = key.valid_until.isoformat() if key.valid_until is not None else "?"
+    return f"issued at {at}, after key {kid}'s issuing window closed at {closed}"
 
 
 def _status_reasons(

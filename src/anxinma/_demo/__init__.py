@@ -16,6 +16,10 @@ Besides the key pairs, the demo has three root- or issuer-signed documents
 - ``demo-directory.cwt``: the root's enterprise directory, from
   ``examples/enterprises.tsv`` (real Ningbo enterprises, synthetic USCCs).
 
+That table itself ships too, as ``anxinma/_demo/enterprises.tsv``
+(:func:`enterprises_tsv`): ``anxinma population`` draws its synthetic workers
+from it wherever it runs.
+
 The files live in the repository's ``keys/`` directory; the wheel carries them
 as ``anxinma/_demo/*`` (pyproject force-include; the root *private* key stays
 out of the wheel: the demo only verifies with the root).  They are found with
@@ -41,6 +45,7 @@ __all__ = [
     "DIRECTORY_FILE",
     "DOCUMENTS_EXPIRE_AT",
     "DOCUMENTS_ISSUED_AT",
+    "ENTERPRISES_FILE",
     "HEALTH_EXAM_DAYS",
     "INSURANCE_DAYS",
     "ISSUER_ID",
@@ -56,6 +61,7 @@ __all__ = [
     "TRUST_FILE",
     "demo_record",
     "directory_document",
+    "enterprises_tsv",
     "private_key",
     "public_key",
     "reference_record",
@@ -72,6 +78,7 @@ ROOT_PUBLIC_KEY_FILE = "demo-root.pub.pem"
 TRUST_FILE = "demo-trust.cwt"
 STATUS_FILE = "demo-status-0.cwt"
 DIRECTORY_FILE = "demo-directory.cwt"
+ENTERPRISES_FILE = "enterprises.tsv"
 
 #: The demo issuer in the demo trust list.
 ISSUER_ID = "nb-demo"
@@ -119,14 +126,20 @@ def demo_record(today: dt.date) -> dict[str, Any]:
     return record
 
 
-def _data(name: str) -> bytes:
+def _data(name: str, folder: str = "keys") -> bytes:
     packaged = resources.files(__name__).joinpath(name)
     if packaged.is_file():
         return packaged.read_bytes()
-    checkout = Path(__file__).resolve().parents[3] / "keys" / name
+    checkout = Path(__file__).resolve().parents[3] / folder / name
     if checkout.is_file():
         return checkout.read_bytes()
     raise FileNotFoundError(f"demo file {name} is neither package data (anxinma/_demo) nor in {checkout}")
+
+
+def enterprises_tsv() -> str:
+    """The demo enterprise table (``examples/enterprises.tsv``: real Ningbo enterprises, synthetic
+    USCCs), as text: columns rank, district, region_code, name, uscc."""
+    return _data(ENTERPRISES_FILE, "examples").decode("utf-8")
 
 
 def private_key() -> Ed25519PrivateKey:

@@ -14,17 +14,28 @@ import click
 
 from ..errors import AnxinmaError, CredentialTooLargeError, UsageError
 from ..issue import DEFAULT_VALID_DAYS, MAX_VALID_DAYS, Issuer, credential_for
-from ..issuerdb import Issuance, IssuerDB
+from ..issuerdb import Issuance, IssuedCredential, IssuerDB
 from ..model import Credential, StatusRef, Worker
 from ..qr import make_qr
 from ..record import credential_as_dict
 from ..registry import Claim
+from ..status import Status
 from ..transport import to_text
+from ..trust import KeyState
 from ..verify import Unverified, decode_unverified
 from ..visitdb import VisitDB
-from .common import EXIT_RED, NOW_HELP, CliError, clock, parse_time, say
+from .common import (
+    EXIT_RED,
+    NOW_OPTION,
+    PASSPHRASE_OPTION,
+    CliError,
+    check_expiry,
+    clock,
+    say,
+)
+from .documents import ROOT_OPTION, read_roots, read_trust
 from .files import open_db, read_code, read_private_key, read_record
-from .show import PNG_SCALE, QUIET_ZONE, SVG_SCALE, qr_summary, save_qr, terminal_qr
+from .show import PNG_SCALE, QUIET_ZONE, SVG_SCALE, qr_summary, save_qr, terminal_qr, when
 
 __all__ = ["inspect_command", "issue_command", "render_command"]
 
@@ -55,10 +66,18 @@ __all__ = ["inspect_command", "issue_command", "render_command"]
     "--replace",
     is_flag=True,
     help="With --db: re-issue (new health exam, new insurance): revoke the card's live credential "
-    "in the same step. Without it a card with a live credential is refused.",
+    "in the same step (and say which). Without it a card with a live credential is refused.",
 )
-@click.option("--now", metavar="ISO8601", callback=parse_time, help=NOW_HELP)
-@click.option("--passphrase-env", metavar="VAR", help="The key's passphrase is in environment variable VAR.")
+@click.option(
+    "--trust",
+    "trust_path",
+    metavar="TRUST.cwt",
+    help="Before signing, check against this root-signed trust list (needs --root) that the key may "
+    "issue now and for the record's region; refuse a code every verifier would show red.",
+)
+@ROOT_OPTION
+@NOW_OPTION
+@PASSPHRASE_OPTION
 def issue_command(
     worker: str,
     key_path: str,
@@ -66,6 +85,8 @@ def issue_command(
     db_path: str | None,
     list_id: int | None,
     replace: bool,
+    trust_path: str | None,
+    root_paths: tuple[str, ...],
     now: dt.datetime | None,
     passphrase_env: str | None,
 ) -> None:
@@ -79,24 +100,87 @@ def issue_command(
     record's rating (spec/visit-v1.md §7.3).
 
     An invalid record is refused with exit 2, naming the field; nothing is
-    printed on standard output then.
+    printed on standard output then.  So is a record outside the issuer's
+    regions, or a key the trust list does not let issue now, when --trust
+    is given.
+
+    \b
+    Examples:
+      anxinma issue worker.json --key keys/ningbo-2026.key.pem
+      anxinma issue worker.json --key keys/ningbo-2026.key.pem --db issuer.db \\
+          --trust trust.cwt --root root.pub.pem
     """
     if db_path is None and (list_id is not None or replace):
         raise CliError("--list-id" if list_id is not None else "--replace", "needs --db ISSUER.db")
+    if root_paths and trust_path is None:
+        raise CliError("--root", "is used only with --trust TRUST.cwt")
+    moment = now or clock()
+    check_expiry(moment, valid_days)
     record = read_record(worker)
     issuer = Issuer(read_private_key(key_path, passphrase_env))
-    moment = now or clock()
+    if trust_path is not None:
+        _check_scope(trust_path, root_paths, issuer, record, moment)
     if db_path is None:
         click.echo(to_text(_signed(issuer, credential_for(record, now=moment, valid_days=valid_days))))
         return
     with open_db(db_path) as db:
+        live = {c.cred_id for c in _live(db, record.card_no, moment)} if replace else set()
         text, cred_id, ref = _issue_recorded(
             db, issuer, record, now=moment, valid_days=valid_days, list_id=list_id or 0, replace=replace
         )
+        revoked = [c for c in db.find(record.card_no) if c.cred_id in live and c.status is Status.INVALID]
     click.echo(text)
     say(
         f"credential {cred_id}: status list {ref.list_id}, index {ref.index}; recorded in {db_path}", err=True
     )
+    if replace:
+        _say_replaced(record.card_no, revoked, cred_id)
+
+
+def _check_scope(
+    trust_path: str, root_paths: tuple[str, ...], issuer: Issuer, record: Worker, now: dt.datetime
+) -> None:
+    """Refuse, before signing, a code that every verifier holding the trust list would show red."""
+    trust = read_trust(trust_path, read_roots(root_paths), now=now)
+    kid = issuer.kid.hex()
+    found = trust.lookup(issuer.kid)
+    if found is None or found.issuer is None:
+        raise CliError(
+            "--key",
+            f"key {kid} is not an issuer key of {trust_path} (sequence {trust.sequence}); every verifier "
+            "would show its codes red (unknown_key): add it with 'anxinma trust add'",
+        )
+    key, who = found.key, found.issuer
+    if key.state is KeyState.COMPROMISED:
+        raise CliError("--key", f"key {kid} of issuer {who.id} is marked compromised in {trust_path}")
+    if not key.issued_within_window(now):
+        until = "" if key.valid_until is None else f" until {when(key.valid_until)}"
+        raise CliError(
+            "--key",
+            f"key {kid} of issuer {who.id} may issue from {when(key.valid_from)}{until}, not at {when(now)}; "
+            "every verifier would show the code red (issued_outside_key_window)",
+        )
+    if not who.covers(record.region):
+        raise CliError(
+            "region",
+            f"{record.region} is outside the regions of issuer {who.id} ({', '.join(who.regions)}) in "
+            f"{trust_path}; every verifier would show the code red (issuer_out_of_scope); nothing issued",
+        )
+
+
+def _live(db: IssuerDB, card_no: str, now: dt.datetime) -> list[IssuedCredential]:
+    """The card's credentials that are live now (valid or suspended, not expired)."""
+    moment = int(now.timestamp())
+    return [c for c in db.find(card_no) if c.status in (Status.VALID, Status.SUSPENDED) and c.exp > moment]
+
+
+def _say_replaced(card_no: str, revoked: list[IssuedCredential], new: str) -> None:
+    """Which credentials ``issue --replace`` revoked (on standard error)."""
+    if not revoked:
+        say(f"card {card_no} had no live credential; --replace revoked nothing", err=True)
+    for cred in revoked:
+        issued = when(dt.datetime.fromtimestamp(cred.iat, dt.UTC))
+        say(f"revoked credential {cred.cred_id} of card {card_no} (issued {issued}); new: {new}", err=True)
 
 
 def _signed(issuer: Issuer, cred: Credential) -> bytes:
@@ -167,7 +251,13 @@ def _field_value(value: Any) -> str:
 @click.command("inspect")
 @click.argument("code", metavar="CODE|-")
 def inspect_command(code: str) -> None:
-    """Show what a code contains WITHOUT checking its signature (never a verdict)."""
+    """Show what a code contains WITHOUT checking its signature (never a verdict).
+
+    \b
+    Example:
+      anxinma inspect 'AXM1:...'
+      anxinma inspect - < code.txt
+    """
     content = _decode_or_fail(read_code(code))
     say("UNVERIFIED: decoded WITHOUT checking the signature; trust nothing below.", fg="red", bold=True)
     say(f"kid  {content.kid.hex()}")
@@ -200,6 +290,12 @@ def _image_kind(path: Path) -> str:
     help="Save the symbol; the format follows the file name.",
 )
 @click.option("--terminal", is_flag=True, help="Draw the QR code in the terminal.")
+@click.option(
+    "--group-readable",
+    is_flag=True,
+    help="Write the image with mode 0640 (owner and group may read) instead of 0600: for a print "
+    "shop's group (see docs/batch.md, file modes).",
+)
 @click.option("--scale", type=click.IntRange(1, 100), help="Pixels per module [default: 4 SVG, 8 PNG].")
 @click.option(
     "--border",
@@ -208,8 +304,20 @@ def _image_kind(path: Path) -> str:
     show_default=True,
     help="Quiet zone around the symbol, in modules.",
 )
-def render_command(code: str, out_path: Path | None, terminal: bool, scale: int | None, border: int) -> None:
-    """Render a code as a QR symbol (error level M): to an SVG or PNG file and/or the terminal."""
+def render_command(
+    code: str, out_path: Path | None, terminal: bool, group_readable: bool, scale: int | None, border: int
+) -> None:
+    """Render a code as a QR symbol (error level M): to an SVG or PNG file and/or the terminal.
+
+    The image holds a worker's personal data: it is written with mode 0600
+    (0640 with --group-readable), like the files of 'anxinma batch'.
+
+    \b
+    Examples:
+      anxinma render 'AXM1:...' --out card.svg
+      anxinma render - --out qr.png --scale 10 < code.txt
+      anxinma render 'AXM1:...' --terminal
+    """
     if out_path is None and not terminal:
         raise CliError("--out", "give --out FILE.svg|FILE.png and/or --terminal")
     kind = _image_kind(out_path) if out_path is not None else None
@@ -218,7 +326,8 @@ def render_command(code: str, out_path: Path | None, terminal: bool, scale: int 
     qr = make_qr(text)
     if out_path is not None:
         default_scale = SVG_SCALE if kind == "svg" else PNG_SCALE
-        save_qr(qr, out_path, kind=kind, scale=scale or default_scale, border=border)
+        mode = 0o640 if group_readable else 0o600
+        save_qr(qr, out_path, kind=kind, scale=scale or default_scale, border=border, mode=mode)
     if terminal:
         terminal_qr(qr, border=border)
     say(qr_summary(qr))

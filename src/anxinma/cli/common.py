@@ -8,12 +8,16 @@ wrong.  This is where the command line reads the clock (:func:`clock`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
+import math
+import os
 import sqlite3
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -23,23 +27,30 @@ from ..verify import DEFAULT_POLICY, Color
 
 __all__ = [
     "COLOR_EXIT",
+    "EARLIEST",
+    "EXIT_HELP",
     "EXIT_OK",
     "EXIT_RED",
     "EXIT_USAGE",
     "EXIT_YELLOW",
+    "LATEST",
     "MAX_DOCUMENT_DAYS",
     "MAX_STATUS_AGE_OPTION",
     "NOW_HELP",
     "NOW_OPTION",
     "PASSPHRASE_OPTION",
     "STALE_OPTION",
+    "TIME_HELP",
     "Cli",
     "CliError",
+    "FiniteFloatRange",
+    "check_expiry",
     "clock",
     "command_group",
     "now_in_cst",
     "out_option",
     "parse_time",
+    "plural",
     "say",
     "valid_days_option",
 ]
@@ -49,6 +60,14 @@ EXIT_RED = 1
 EXIT_USAGE = 2
 EXIT_YELLOW = 3
 COLOR_EXIT = {Color.GREEN: EXIT_OK, Color.YELLOW: EXIT_YELLOW, Color.RED: EXIT_RED}
+
+#: The one rule for exit statuses, printed by ``anxinma --help``.
+EXIT_HELP = (
+    "Exit status: 0 done (verify: green); 3 verify: yellow; 1 verify: red, or the command ran and "
+    "failed, e.g. an output file or folder could not be written (the message names that file, never "
+    "a temporary one); 2 nothing was done: a usage error or an invalid input (option, worker record, "
+    "key, document), including an output file that must be new and already exists."
+)
 
 
 #: Longest validity ``--valid-days`` accepts for a signed document (ten years; real lists live days).
@@ -63,6 +82,11 @@ class CliError(Exception):
         self.message = message
         self.code = code
         super().__init__(f"{where}: {message}")
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """``1 issuer``, ``2 issuers``, ``0 entries`` (``words`` when the plural is not ``word + s``)."""
+    return f"{count} {word if count == 1 else words or word + 's'}"
 
 
 def _printable(text: str) -> str:
@@ -80,7 +104,13 @@ def _report(where: str, message: str) -> None:
 
 
 class Cli(click.Group):
-    """A click group that turns every failure into one line on stderr and an exit status."""
+    """A click group that turns every failure into one line on stderr and an exit status.
+
+    Standard output may be a pipe that its reader closes early (``anxinma verify
+    CODE | head -1``): from then on the output is discarded and the command
+    ends as it would have, with its own exit status (the verdict's colour), and
+    nothing on standard error.
+    """
 
     def main(
         self,
@@ -91,7 +121,8 @@ class Cli(click.Group):
         windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
-        code = self._run(args, prog_name or "anxinma", complete_var, windows_expand_args, extra)
+        with _closed_pipe_tolerated():
+            code = self._run(args, prog_name or "anxinma", complete_var, windows_expand_args, extra)
         if not standalone_mode:
             return code
         sys.exit(code)
@@ -119,6 +150,86 @@ class Cli(click.Group):
         return rv if isinstance(rv, int) else EXIT_OK
 
 
+class _PipeSafeStdout(io.TextIOBase):
+    """Standard output (or error) that goes quiet once its reader has gone (a closed pipe).
+
+    Writes after ``EPIPE`` are dropped, and the file descriptor is pointed at
+    the null device so that the interpreter's last flush cannot fail either.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self._stream = stream
+        self.gone = False
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._stream, "encoding", None) or "utf-8"
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return getattr(self._stream, "errors", None)
+
+    @property
+    def buffer(self) -> Any:
+        return self._stream.buffer
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return not self.gone and self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    def write(self, text: str) -> int:
+        if not self.gone:
+            try:
+                self._stream.write(text)
+            except BrokenPipeError:
+                self._reader_gone()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._reader_gone()
+
+    def _reader_gone(self) -> None:
+        self.gone = True
+        with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self._stream.fileno())
+            os.close(null)
+
+
+@contextlib.contextmanager
+def _closed_pipe_tolerated() -> Iterator[None]:
+    """Standard output and standard error, for the run, as streams that go quiet when closed."""
+    saved = (sys.stdout, sys.stderr)
+    guards = tuple(
+        _PipeSafeStdout(stream) if stream is not None and not isinstance(stream, _PipeSafeStdout) else None
+        for stream in saved
+    )
+    if guards[0] is not None:
+        sys.stdout = guards[0]
+    if guards[1] is not None:
+        sys.stderr = guards[1]
+    try:
+        yield
+    finally:
+        for guard in guards:
+            if guard is not None:
+                guard.flush()
+        if sys.stdout is guards[0] and saved[0] is not None:
+            sys.stdout = saved[0]
+        if sys.stderr is guards[1] and saved[1] is not None:
+            sys.stderr = saved[1]
+
+
 def _failure(exc: Exception) -> int:
     """Report an exception that escaped a command; return the exit status."""
     if isinstance(exc, CliError):
@@ -133,6 +244,9 @@ def _failure(exc: Exception) -> int:
     if isinstance(exc, OSError):
         _report(str(exc.filename or "I/O"), exc.strerror or str(exc))
         return EXIT_RED
+    if isinstance(exc, UnicodeError):  # bytes of an argument or file name that are not UTF-8
+        _report("argument", "holds bytes that are not UTF-8 text (a file name or value from another locale?)")
+        return EXIT_USAGE
     if isinstance(exc, sqlite3.Error):
         _report("issuer database", str(exc))
         return EXIT_RED
@@ -160,19 +274,44 @@ def clock() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+#: The instants a code, a key window or a signed document can carry: 32-bit unsigned seconds since
+#: 1970 (spec §5: NumericDate within 0 .. 2^32 - 1).
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2106, 2, 7, 6, 28, 15, tzinfo=dt.UTC)
+_RANGE = "1970-01-01T00:00:00Z .. 2106-02-07T06:28:15Z"
+
+
 def parse_time(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.datetime | None:
-    """``--now``, ``--at``...: an ISO 8601 date and time WITH a UTC offset; one without is refused."""
+    """``--now``, ``--at``...: an ISO 8601 date and time WITH a UTC offset, inside the range a
+    code can carry (:data:`EARLIEST` .. :data:`LATEST`); anything else is a usage error."""
     if value is None:
         return None
+    shown = value if len(value) <= 40 else value[:37] + "..."
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO 8601 date and time", ctx, param) from None
+        raise click.BadParameter(f"{shown!r} is not an ISO 8601 date and time", ctx, param) from None
     if moment.tzinfo is None:
         raise click.BadParameter(
-            f"{value!r} has no UTC offset; give one, e.g. 2027-10-01T09:00:00+08:00 or ...Z", ctx, param
+            f"{shown!r} has no UTC offset; give one, e.g. 2027-10-01T09:00:00+08:00 or ...Z", ctx, param
         )
+    try:
+        inside = EARLIEST <= moment <= LATEST
+    except OverflowError:
+        inside = False
+    if not inside:
+        raise click.BadParameter(f"{shown!r} is outside the range a code can carry ({_RANGE})", ctx, param)
     return moment
+
+
+def check_expiry(now: dt.datetime, days: int, *, option: str = "--valid-days") -> None:
+    """Refuse a validity that would end past :data:`LATEST` (a usage error naming ``option``)."""
+    if now + dt.timedelta(days=days) > LATEST:
+        raise CliError(
+            option,
+            f"{days} days from {now.isoformat()} ends after 2106-02-07T06:28:15Z, the last instant "
+            "a code or document can carry",
+        )
 
 
 def now_in_cst(now: dt.datetime | None) -> dt.datetime:
@@ -180,15 +319,29 @@ def now_in_cst(now: dt.datetime | None) -> dt.datetime:
     return (now or clock()).astimezone(CST).replace(microsecond=0)
 
 
+#: What ``anxinma --help`` says once about every option that takes a time (``--now``, ``--at``...).
+TIME_HELP = (
+    "Times (--now, --at, --valid-from) are ISO 8601 with a UTC offset, e.g. 2027-10-01T09:00:00+08:00 "
+    "(China Standard Time) or 2027-10-01T01:00:00Z, between 1970-01-01 and 2106-02-07T06:28:15Z (the "
+    "range a code can carry). A time without an offset is refused (exit 2), never guessed."
+)
 NOW_HELP = (
-    "The time to use instead of the clock, ISO 8601 with a UTC offset, e.g. "
-    "2027-10-01T09:00:00+08:00 (China Standard Time) or 2027-10-01T01:00:00Z. "
-    "A time without an offset is refused (exit 2), never guessed. [default: now]"
+    "Use this time instead of the clock (ISO 8601 with a UTC offset; see 'anxinma --help'). [default: now]"
 )
 NOW_OPTION = click.option("--now", metavar="ISO8601", callback=parse_time, help=NOW_HELP)
 PASSPHRASE_OPTION = click.option(
     "--passphrase-env", metavar="VAR", help="The key's passphrase is in environment variable VAR."
 )
+
+
+class FiniteFloatRange(click.FloatRange):
+    """A float option in a range that also refuses ``nan`` (which no range comparison catches)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        return number
 
 
 def out_option(metavar: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -215,7 +368,7 @@ def valid_days_option(default: int) -> Callable[[Callable[..., Any]], Callable[.
 #: The verdict policy options shared by ``verify`` and ``scan`` (spec §10.6).
 MAX_STATUS_AGE_OPTION = click.option(
     "--max-status-age",
-    type=click.FloatRange(0, 24 * MAX_DOCUMENT_DAYS, min_open=True),
+    type=FiniteFloatRange(0, 24 * MAX_DOCUMENT_DAYS, min_open=True),
     default=DEFAULT_POLICY.max_status_age.total_seconds() / 3600,
     show_default=True,
     metavar="HOURS",

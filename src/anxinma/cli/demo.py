@@ -53,6 +53,11 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
     directory.  The health exam and insurance dates of the reference record are
     moved to today + 300 and today + 365 days, so the demo is green whenever it
     runs.
+
+    \b
+    Example:
+      anxinma demo --out-dir /tmp
+      anxinma verify --demo "$(anxinma demo --out-dir /tmp | grep '^AXM1:')"
     """
     now = clock()
     held = demo_held(now)

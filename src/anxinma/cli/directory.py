@@ -17,15 +17,17 @@ from .common import (
     NOW_OPTION,
     PASSPHRASE_OPTION,
     CliError,
+    check_expiry,
     clock,
     command_group,
     now_in_cst,
     out_option,
+    plural,
     say,
     valid_days_option,
 )
 from .documents import read_directory, read_roots, self_check
-from .files import not_same_file, read_bytes, read_private_key, replace_file, utf8_text
+from .files import ENCODING_OPTION, not_same_file, read_private_key, read_text, replace_file
 from .show import lifetime, when
 
 __all__ = ["directory_group", "enterprises_from_tsv"]
@@ -38,6 +40,7 @@ directory_group = command_group(
     instead of its bare USCC:
 
     \b
+    Example:
       anxinma directory build examples/enterprises.tsv --root-key root.key.pem --out directory.cwt
       anxinma verify CODE --trust trust.cwt --root root.pub.pem --directory directory.cwt
     """,
@@ -113,6 +116,7 @@ def _dedupe(kept: dict[str, tuple[int, Enterprise]], enterprise: Enterprise, n: 
 @click.option(
     "--sequence", type=click.IntRange(0), default=1, show_default=True, help="The directory's version."
 )
+@ENCODING_OPTION
 @PASSPHRASE_OPTION
 @NOW_OPTION
 def directory_build_command(
@@ -121,6 +125,7 @@ def directory_build_command(
     out_path: Path,
     valid_days: int,
     sequence: int,
+    encoding: str,
     passphrase_env: str | None,
     now: dt.datetime | None,
 ) -> None:
@@ -129,13 +134,18 @@ def directory_build_command(
     Columns (tab-separated, header first): rank, district, region_code, name,
     uscc; region_code may be empty; lines starting with '#' are comments.  An
     enterprise listed twice with the same details is kept once (said on
-    standard error).
+    standard error).  The table is UTF-8 unless --encoding says otherwise.
+
+    \b
+    Example:
+      anxinma directory build examples/enterprises.tsv --root-key root.key.pem --out directory.cwt
     """
     not_same_file(out_path, tsv, "--out")
-    text = utf8_text(read_bytes(tsv, limit=MAX_DIRECTORY_BYTES, what="TSV file"), tsv)
+    text = read_text(tsv, limit=MAX_DIRECTORY_BYTES, what="TSV file", encoding=encoding)
     enterprises, notes = enterprises_from_tsv(text, source=tsv)
-    root = read_private_key(root_key_path, passphrase_env)
+    root = read_private_key(root_key_path, passphrase_env, option="--root-key")
     issued = now_in_cst(now)
+    check_expiry(issued, valid_days)
     directory = Directory(sequence, issued, issued + dt.timedelta(days=valid_days), tuple(enterprises))
     data = directory.sign(root)
     self_check(out_path, lambda: Directory.load(data, [root.public_key()], now=issued))
@@ -143,7 +153,7 @@ def directory_build_command(
     for note in notes:
         say(note, err=True)
     say(
-        f"wrote {out_path}: {len(enterprises)} enterprises, sequence {sequence}, "
+        f"wrote {out_path}: {plural(len(enterprises), 'enterprise')}, sequence {sequence}, "
         f"valid until {when(directory.expires_at)}",
         err=True,
     )
@@ -160,7 +170,13 @@ def directory_build_command(
 def directory_show_command(
     ctx: click.Context, path: str, root_paths: tuple[str, ...], uscc: str | None, now: dt.datetime | None
 ) -> None:
-    """Show a directory, verified with the root key, or look one USCC up."""
+    """Show a directory, verified with the root key, or look one USCC up.
+
+    \b
+    Examples:
+      anxinma directory show directory.cwt --root root.pub.pem
+      anxinma directory show directory.cwt --root root.pub.pem --uscc 91330203MA2H123450
+    """
     if uscc is not None and (problem := gbcodes.uscc_problem(uscc)) is not None:
         raise CliError("--uscc", problem)
     moment = now or clock()
@@ -169,7 +185,8 @@ def directory_show_command(
         found = directory.find(uscc)
         say(f"{uscc}  {found.label}" if found else f"{uscc}  not in the directory")
         ctx.exit(EXIT_OK if found else EXIT_RED)
-    say(f"{path}: directory sequence {directory.sequence}, {len(directory.enterprises)} enterprises")
+    listed = plural(len(directory.enterprises), "enterprise")
+    say(f"{path}: directory sequence {directory.sequence}, {listed}")
     say(lifetime(directory.issued_at, directory.expires_at, moment))
     for e in directory.enterprises:
         say(f"{e.uscc}  {e.region or '------'}  {e.label}")

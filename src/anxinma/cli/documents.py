@@ -42,6 +42,7 @@ __all__ = [
     "Sources",
     "check_issuer_id",
     "demo_held",
+    "held_for",
     "load_document",
     "load_held",
     "load_trust",
@@ -315,3 +316,18 @@ ROOT_OPTION = click.option(
 
 def optional_directory(path: str | None, roots: tuple[str, ...], now: dt.datetime) -> Directory | None:
     return None if path is None else read_directory(path, read_roots(roots), now=now)
+
+
+def held_for(demo: bool, sources: Sources, *, now: dt.datetime, policy: Policy) -> tuple[Held, Policy]:
+    """What the verifier holds, and the policy, for ``verify`` and ``scan``: the documents given, or
+    with ``--demo`` the bundled DEMO ones (whose status list counts as fresh until it expires)."""
+    if not demo:
+        if not sources.trust:
+            raise CliError("--trust", "is required (or --demo for the bundled DEMO documents)")
+        return load_held(sources, now=now), policy
+    clash = next(iter(sources.given()), None)
+    if clash is not None:
+        raise CliError(clash, "cannot be combined with --demo (which uses the bundled DEMO documents)")
+    held = demo_held(now)
+    token = held.status[0]
+    return held, dataclasses.replace(policy, max_status_age=token.expires_at - token.issued_at)

@@ -4,10 +4,31 @@ Every failure is a :class:`~anxinma.cli.common.CliError` naming the file (and
 the byte, line or field at fault).  Files are written atomically: a new key
 never replaces an existing file (:func:`write_new`); a document replaces its
 previous version in one rename (:func:`replace_file`).
+
+The rules (issue 9 item 13, issue 10 item 10):
+
+- An input file is opened without blocking (``O_NONBLOCK``) and checked with
+  ``fstat`` before a byte is read: only a regular file is read, and no more
+  than its cap, so a FIFO, a device or a folder given as a key or a record is
+  one line, never a hang.  A file named on the command line may be a symbolic
+  link (the operator chose it: e.g. a mounted secret); files the tool creates
+  or finds by itself (the issuer database ``status new`` creates, the batch
+  lock, photos named in a CSV) never follow one.
+- A file that cannot be written is exit 1 naming the file itself (never the
+  temporary file it was being written through); an output that must be new and
+  exists already is a usage error, exit 2.
+- A replaced file keeps the permission bits of the file it replaces, read with
+  ``lstat`` and masked to ``0o777`` (never a setuid bit, never a symlink
+  target's mode).
+- Text files are UTF-8 (a byte order mark is allowed) unless an encoding is
+  given (:func:`decode_text`, :data:`ENCODING_OPTION`); a file in another
+  encoding is refused once, up front, saying what it looks like and what to do.
 """
 
 from __future__ import annotations
 
+import codecs
+import errno
 import json
 import os
 import sqlite3
@@ -17,6 +38,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, NoReturn
 
+import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from .._files import replace_atomically
@@ -29,14 +51,19 @@ from ..visitdb import VisitDB
 from .common import EXIT_RED, CliError
 
 __all__ = [
+    "ENCODINGS",
+    "ENCODING_OPTION",
     "MAX_CODE_BYTES",
     "MAX_KEY_BYTES",
     "MAX_RECORD_BYTES",
+    "decode_text",
     "json_bytes",
+    "kept_mode",
     "load_json",
     "make_dir",
     "not_same_file",
     "open_db",
+    "open_regular",
     "parse_public_key",
     "read_bytes",
     "read_code",
@@ -44,8 +71,10 @@ __all__ = [
     "read_private_key",
     "read_public_key",
     "read_record",
+    "read_text",
     "replace_file",
     "utf8_text",
+    "write_failure",
     "write_new",
 ]
 
@@ -65,19 +94,116 @@ def _stdin_bytes(limit: int) -> bytes:
     return data
 
 
-def read_bytes(path: str, *, limit: int, what: str) -> bytes:
-    """The bytes of file ``path`` (``-``: standard input), at most ``limit``."""
-    if path == "-":
-        data = _stdin_bytes(limit + 1)
-    else:
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def open_regular(path: str, *, follow: bool = True) -> tuple[int, os.stat_result]:
+    """A read-only descriptor of the regular file ``path`` and its ``fstat``.
+
+    Opened with ``O_NONBLOCK`` (a FIFO never blocks the open) and, unless
+    ``follow``, ``O_NOFOLLOW``; anything but a regular file is refused before a
+    byte is read.  Raises :class:`CliError` naming ``path``.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP and not follow:
+            raise CliError(path, "is a symbolic link; give the file itself") from None
+        raise CliError(path, exc.strerror or str(exc)) from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise CliError(path, f"{_kind(info.st_mode)}, not a regular file")
+    return fd, info
+
+
+def _read_capped(path: str, *, limit: int, what: str) -> bytes:
+    fd, info = open_regular(path)
+    with os.fdopen(fd, "rb") as f:
+        if info.st_size > limit:
+            raise CliError(path, f"larger than {limit} bytes; not a {what}")
         try:
-            with open(path, "rb") as f:
-                data = f.read(limit + 1)
+            return f.read(limit + 1)
         except OSError as exc:
             raise CliError(path, exc.strerror or str(exc)) from None
+
+
+def read_bytes(path: str, *, limit: int, what: str) -> bytes:
+    """The bytes of file ``path`` (``-``: standard input), at most ``limit``."""
+    data = _stdin_bytes(limit + 1) if path == "-" else _read_capped(path, limit=limit, what=what)
     if len(data) > limit:
         raise CliError(path, f"larger than {limit} bytes; not a {what}")
     return data
+
+
+#: The encodings text inputs accept (``--encoding``); GBK files are read as GB 18030, its superset.
+ENCODINGS = ("utf-8", "utf-8-sig", "gb18030", "gbk")
+_CODECS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "gb18030": "gb18030", "gbk": "gb18030"}
+
+ENCODING_OPTION = click.option(
+    "--encoding",
+    type=click.Choice(ENCODINGS, case_sensitive=False),
+    default="utf-8",
+    show_default=True,
+    help="The input's text encoding. UTF-8 may start with a byte order mark; gb18030 reads what "
+    "Excel on Chinese Windows saves as CSV (GBK is read as its superset GB 18030).",
+)
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _looks_like(data: bytes, *, option: bool) -> str:
+    """What a file that is not UTF-8 probably is, and what to do about it."""
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError:
+        return "give its encoding with --encoding, or save it as UTF-8" if option else "save it as UTF-8"
+    gbk = "it looks like GBK/GB 18030 (what Excel and Notepad on Chinese Windows save)"
+    if option:
+        return f"{gbk}: give --encoding gb18030, or save it as UTF-8 ('CSV UTF-8' in Excel)"
+    return f"{gbk}: save it as UTF-8"
+
+
+def decode_text(data: bytes, path: str, *, encoding: str = "utf-8", option: bool = False) -> str:
+    """``data`` as text in ``encoding`` (one of :data:`ENCODINGS`), without a byte order mark.
+
+    A file that does not decode is refused once, naming the first bad byte and
+    its line, and (for UTF-8) what the file looks like instead and what to do
+    (``option``: the command has :data:`ENCODING_OPTION`).  This is the one
+    reader of text files shared by every command (CSV, TSV, JSON, rosters).
+    """
+    codec = _CODECS.get(encoding.lower())
+    if codec is None:
+        raise CliError("--encoding", f"{encoding!r} is not one of {', '.join(ENCODINGS)}")
+    try:
+        text = codecs.decode(data, codec)
+    except UnicodeDecodeError as exc:
+        where = f"{path} byte {exc.start} (line {_line_of(data, exc.start)})"
+        if codec == "utf-8":
+            raise CliError(where, f"not UTF-8 ({exc.reason}); {_looks_like(data, option=option)}") from None
+        raise CliError(where, f"not {encoding} text ({exc.reason})") from None
+    return text.removeprefix("\ufeff")
+
+
+def read_text(path: str, *, limit: int, what: str, encoding: str = "utf-8", option: bool = True) -> str:
+    """The text of file ``path`` (``-``: standard input): :func:`read_bytes` + :func:`decode_text`
+    (``option``: the command offers ``--encoding``)."""
+    data = read_bytes(path, limit=limit, what=what)
+    return decode_text(data, path, encoding=encoding, option=option)
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -94,15 +220,15 @@ def _no_constant(name: str) -> NoReturn:
 
 
 def utf8_text(data: bytes, path: str) -> str:
-    """``data`` as text; a byte that is not UTF-8 is named."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CliError(f"{path} byte {exc.start}", f"not UTF-8 ({exc.reason})") from None
+    """``data`` as UTF-8 text (a byte order mark is dropped); a byte that is not UTF-8 is named."""
+    return decode_text(data, path)
 
 
 def load_json(data: bytes, path: str) -> Any:
-    """Parse strict JSON (UTF-8, no duplicate keys, no NaN); name the byte or line at fault."""
+    """Parse strict JSON (UTF-8, no duplicate keys, no NaN); name the byte or line at fault.
+
+    A UTF-8 byte order mark (what Windows Notepad writes) is accepted and dropped.
+    """
     text = utf8_text(data, path)
     try:
         return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
@@ -117,13 +243,16 @@ def read_record(path: str) -> Worker:
     return parse_worker(load_json(read_bytes(path, limit=MAX_RECORD_BYTES, what="worker record"), path))
 
 
+#: ASCII white space around a pasted code (spec §9.1: U+0009-000D and U+0020), removed from both ends.
+_ASCII_SPACE = "\t\n\v\f\r "
+
+
 def read_code(code: str) -> str:
-    """The code text: the argument exactly as given, or for ``-`` standard input
-    without its final line ending (the library takes text exactly as given)."""
-    if code != "-":
-        return code
-    text = _stdin_bytes(MAX_CODE_BYTES).decode("utf-8", errors="replace")
-    return text.removesuffix("\n").removesuffix("\r")
+    """The code text: the argument, or for ``-`` standard input, without the ASCII white space
+    around it (a pasted code's trailing newline or leading space), the same way for both."""
+    if code == "-":
+        code = _stdin_bytes(MAX_CODE_BYTES).decode("utf-8", errors="replace")
+    return code.strip(_ASCII_SPACE)
 
 
 def read_passphrase(env_var: str | None) -> bytes | None:
@@ -138,22 +267,29 @@ def read_passphrase(env_var: str | None) -> bytes | None:
     return os.fsencode(value)
 
 
-def read_private_key(path: str, passphrase_env: str | None) -> Ed25519PrivateKey:
-    """Load a private key file, refusing one that group or others may access."""
-    try:
-        with open(path, "rb") as f:
-            mode = os.fstat(f.fileno()).st_mode
-            if not stat.S_ISREG(mode):
-                raise CliError(path, "not a regular file")
-            if os.name == "posix" and mode & 0o077:
-                raise CliError(
-                    path,
-                    f"private key is accessible by group or others (mode {stat.S_IMODE(mode):04o}); "
-                    f"run: chmod 600 {path}",
-                )
-            pem = f.read(MAX_KEY_BYTES)
-    except OSError as exc:
-        raise CliError(path, exc.strerror or str(exc)) from None
+def read_private_key(path: str, passphrase_env: str | None, *, option: str = "--key") -> Ed25519PrivateKey:
+    """Load a private key file, refusing a public key and one that group or others may access."""
+    fd, info = open_regular(path)
+    with os.fdopen(fd, "rb") as f:
+        try:
+            pem = f.read(MAX_KEY_BYTES + 1)
+        except OSError as exc:
+            raise CliError(path, exc.strerror or str(exc)) from None
+    if b"PUBLIC KEY-----" in pem and b"PRIVATE KEY-----" not in pem:
+        raise CliError(
+            path,
+            f"this is a public key; {option} needs the private key (keygen wrote it as NAME.key.pem "
+            "beside NAME.pub.pem)",
+        )
+    if len(pem) > MAX_KEY_BYTES:
+        raise CliError(path, f"larger than {MAX_KEY_BYTES} bytes; not a private key")
+    mode = info.st_mode
+    if os.name == "posix" and mode & 0o077:
+        raise CliError(
+            path,
+            f"private key is accessible by group or others (mode {stat.S_IMODE(mode):04o}); "
+            f"run: chmod 600 {path}",
+        )
     password = read_passphrase(passphrase_env)
     if password is None and b"ENCRYPTED" in pem:
         raise CliError(path, "the private key is encrypted; give --passphrase-env VAR")
@@ -174,6 +310,11 @@ def read_public_key(path: str) -> Ed25519PublicKey:
     return parse_public_key(read_bytes(path, limit=MAX_KEY_BYTES, what="public key"), path)
 
 
+def write_failure(path: Path | str, exc: OSError) -> CliError:
+    """The one-line failure to write ``path`` (exit 1), naming ``path``, never a temporary file."""
+    return CliError(str(path), f"cannot write: {exc.strerror or exc}", code=EXIT_RED)
+
+
 def write_new(path: Path, data: bytes, *, mode: int) -> None:
     """Create ``path`` holding ``data`` with permissions ``mode``; never replace a file.
 
@@ -181,9 +322,13 @@ def write_new(path: Path, data: bytes, *, mode: int) -> None:
     O_CREAT|O_EXCL and mode 0600 by :func:`tempfile.mkstemp`), which is then
     hard-linked to ``path``: the link fails if ``path`` exists, and readers never
     see a half-written file.  Where hard links are unsupported, ``path`` is
-    created directly with O_CREAT|O_EXCL.
+    created directly with O_CREAT|O_EXCL.  A failure names ``path`` (exit 1);
+    an existing ``path`` is a usage error (exit 2).
     """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise write_failure(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as f:
             if hasattr(os, "fchmod"):
@@ -192,8 +337,10 @@ def write_new(path: Path, data: bytes, *, mode: int) -> None:
             f.flush()
             os.fsync(f.fileno())
         _link_new(tmp, path, data, mode=mode)
+    except OSError as exc:
+        raise write_failure(path, exc) from None
     finally:
-        os.unlink(tmp)
+        Path(tmp).unlink(missing_ok=True)
 
 
 def _link_new(tmp: str, path: Path, data: bytes, *, mode: int) -> None:
@@ -203,28 +350,41 @@ def _link_new(tmp: str, path: Path, data: bytes, *, mode: int) -> None:
         raise CliError(str(path), "already exists; refusing to overwrite it") from None
     except OSError:  # no hard links here: fall back to an exclusive create
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
         except FileExistsError:
             raise CliError(str(path), "already exists; refusing to overwrite it") from None
         with os.fdopen(fd, "wb") as f:
             f.write(data)
 
 
-def make_dir(path: Path) -> None:
+def make_dir(path: Path, *, mode: int = 0o777) -> None:
+    """Create folder ``path`` and its parents (``mode`` before the umask); a failure is exit 1."""
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=mode, parents=True, exist_ok=True)
     except OSError as exc:
-        raise CliError(str(path), exc.strerror or str(exc)) from None
+        raise write_failure(path, exc) from None
+    if not path.is_dir():
+        raise CliError(str(path), "is not a folder", code=EXIT_RED)
 
 
-def replace_file(path: Path, data: bytes) -> None:
-    """Write ``path`` atomically, replacing any previous version (keeping its permissions);
-    a failure to write is one line, exit 1 (see :func:`anxinma._files.replace_atomically`)."""
+def kept_mode(path: Path, default: int) -> int:
+    """The permission bits a replacement of ``path`` gets: those of the regular file there now
+    (``lstat``, masked to ``0o777``: no setuid/setgid/sticky bit), else ``default``."""
     try:
-        mode = stat.S_IMODE(path.stat().st_mode) if path.is_file() else 0o644
-        replace_atomically(path, data, mode=mode)
+        info = os.lstat(path)
+    except OSError:
+        return default
+    return stat.S_IMODE(info.st_mode) & 0o777 if stat.S_ISREG(info.st_mode) else default
+
+
+def replace_file(path: Path, data: bytes, *, mode: int = 0o644, keep: bool = True) -> None:
+    """Write ``path`` atomically, replacing any previous version (``keep``: keeping its permission
+    bits, see :func:`kept_mode`; else, and for a new file, ``mode``); a failure to write is one
+    line naming ``path``, exit 1 (see :func:`anxinma._files.replace_atomically`)."""
+    try:
+        replace_atomically(path, data, mode=kept_mode(path, mode) if keep else mode)
     except OSError as exc:
-        raise CliError(str(path), exc.strerror or str(exc), code=EXIT_RED) from None
+        raise write_failure(path, exc) from None
 
 
 def json_bytes(value: Any) -> bytes:
@@ -237,13 +397,27 @@ def not_same_file(out: Path, source: str, option: str) -> None:
 
 
 def _create_private(path: Path) -> None:
-    """Create an empty file only its owner may read (the database holds names and card numbers)."""
+    """Create an empty file only its owner may read (the database holds names and card numbers);
+    a symbolic link there is refused, never followed."""
     try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        info = os.lstat(path)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:  # e.g. a path under a file: it cannot be created
+        raise write_failure(path, exc) from None
+    if info is not None:
+        if stat.S_ISLNK(info.st_mode):
+            raise CliError("--db", f"{path} is a symbolic link; give the database file itself")
+        if not stat.S_ISREG(info.st_mode):
+            raise CliError("--db", f"{path}: {_kind(info.st_mode)}, not a database file")
+        return
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        os.close(os.open(path, flags, 0o600))
     except FileExistsError:
-        pass
+        raise CliError("--db", f"{path} appeared while it was being created; run the command again") from None
     except OSError as exc:
-        raise CliError(str(path), exc.strerror or str(exc)) from None
+        raise write_failure(path, exc) from None
 
 
 def open_db(path: str, *, create: bool = False) -> VisitDB:

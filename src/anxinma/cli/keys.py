@@ -30,6 +30,11 @@ def keygen_command(out_dir: Path, name: str, passphrase_env: str | None) -> None
 
     The private key (PKCS#8 PEM, mode 0600) and the public key are new files:
     existing files are never overwritten.
+
+    \b
+    Examples:
+      anxinma keygen --out-dir keys --name ningbo-2026
+      AXM_PASS='...' anxinma keygen --out-dir keys --name root --passphrase-env AXM_PASS
     """
     if not _KEY_NAME.fullmatch(name):
         raise CliError("--name", "use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")

@@ -12,31 +12,39 @@ from ..errors import UsageError
 from ..report import (
     FORMATS,
     RANKING_HEADERS,
+    RANKING_HEADERS_BY_USCC,
     coverage,
     coverage_tables,
     display_rate,
     display_rate_tables,
+    names_known,
     ranking,
     ratings_tables,
     render_table,
     roster_coverage,
 )
-from .common import NOW_HELP, CliError, clock, parse_time, say
+from .common import NOW_OPTION, CliError, clock, command_group, say
 from .documents import DIRECTORY_OPTION, ROOT_OPTION, optional_directory
 from .files import open_db
 
 __all__ = ["report_group"]
 
-
-@click.group("report")
-def report_group() -> None:
+report_group = command_group(
+    "report",
     """Coverage (持证率), rankings, display rate (亮证率) and ratings from an issuer database.
 
+    With the root-signed enterprise directory (--directory, --root) the
+    reports name each enterprise and its district; without it, enterprises
+    are listed by USCC and grouped by the region their USCC names.
+
     \b
+    Example:
+      anxinma report coverage --db issuer.db --directory directory.cwt --root root.pub.pem
       anxinma report coverage --db issuer.db --format markdown
       anxinma report display-rate --db issuer.db --from 2027-01-01 --to 2027-01-31
       anxinma report ratings --db issuer.db
-    """
+    """,
+)
 
 
 _REPORT_FORMAT = click.option(
@@ -49,7 +57,7 @@ _REPORT_FORMAT = click.option(
 @DIRECTORY_OPTION
 @ROOT_OPTION
 @_REPORT_FORMAT
-@click.option("--now", metavar="ISO8601", callback=parse_time, help=NOW_HELP)
+@NOW_OPTION
 def coverage_command(db_path: str, directory_path: str | None, root_paths: tuple[str, ...], fmt: str,
                      now: dt.datetime | None) -> None:  # fmt: skip
     """Per enterprise and per district: workers registered, with a live credential, green,
@@ -62,6 +70,8 @@ def coverage_command(db_path: str, directory_path: str | None, root_paths: tuple
     carded worker. Without a roster, registered means holding a card.
 
     \b
+    Example:
+      anxinma report coverage --db issuer.db --directory directory.cwt --root root.pub.pem
       anxinma report coverage --db issuer.db --format csv > coverage.csv
     """
     moment = now or clock()
@@ -88,10 +98,16 @@ def coverage_command(db_path: str, directory_path: str | None, root_paths: tuple
 @_REPORT_FORMAT
 @click.option("--district", help="Rank only the enterprises of this district.")
 @click.option("--top", type=click.IntRange(1), help="Show only the first N.")
-@click.option("--now", metavar="ISO8601", callback=parse_time, help=NOW_HELP)
+@NOW_OPTION
 def ranking_command(db_path: str, directory_path: str | None, root_paths: tuple[str, ...], fmt: str,
                     district: str | None, top: int | None, now: dt.datetime | None) -> None:  # fmt: skip
-    """Enterprises ranked by workers with a live credential, with their district."""
+    """Enterprises ranked by workers with a live credential, with their district.
+
+    \b
+    Example:
+      anxinma report ranking --db issuer.db --directory directory.cwt --root root.pub.pem \\
+          --district 海曙区 --top 10
+    """
     moment = now or clock()
     directory = optional_directory(directory_path, root_paths, moment)
     with open_db(db_path) as db:
@@ -101,7 +117,8 @@ def ranking_command(db_path: str, directory_path: str | None, root_paths: tuple[
     except UsageError as exc:
         raise CliError("--district", str(exc).partition(": ")[2]) from None
     title = f"Ranking by live credentials{f' in {district}' if district else ''}, {moment.date()}"
-    click.echo(render_table(title, RANKING_HEADERS, rows[:top] if top else rows, fmt), nl=False)
+    headers = RANKING_HEADERS if names_known(cov) else RANKING_HEADERS_BY_USCC
+    click.echo(render_table(title, headers, rows[:top] if top else rows, fmt), nl=False)
 
 
 def _echo_tables(tables: list[tuple[str, Sequence[str], list[list[str]]]], fmt: str) -> None:
@@ -123,7 +140,7 @@ def _echo_tables(tables: list[tuple[str, Sequence[str], list[list[str]]]], fmt: 
 @click.option(
     "--to", "until", type=click.DateTime(["%Y-%m-%d"]), help="Last service date counted (China time)."
 )
-@click.option("--now", metavar="ISO8601", callback=parse_time, help=NOW_HELP)
+@NOW_OPTION
 def display_rate_command(db_path: str, directory_path: str | None, root_paths: tuple[str, ...], fmt: str,
                          since: dt.datetime | None, until: dt.datetime | None,
                          now: dt.datetime | None) -> None:  # fmt: skip
@@ -133,6 +150,7 @@ def display_rate_command(db_path: str, directory_path: str | None, root_paths: t
     Records flagged as a device's flood are not counted.
 
     \b
+    Example:
       anxinma report display-rate --db issuer.db --from 2027-01-01 --to 2027-01-31 --format markdown
     """
     if since is not None and until is not None and since > until:
@@ -151,7 +169,7 @@ def display_rate_command(db_path: str, directory_path: str | None, root_paths: t
 @DIRECTORY_OPTION
 @ROOT_OPTION
 @_REPORT_FORMAT
-@click.option("--now", metavar="ISO8601", callback=parse_time, help=NOW_HELP)
+@NOW_OPTION
 def ratings_command(db_path: str, directory_path: str | None, root_paths: tuple[str, ...], fmt: str,
                     now: dt.datetime | None) -> None:  # fmt: skip
     """Evaluations and complaints from households' visit records, per enterprise and per
@@ -160,6 +178,7 @@ def ratings_command(db_path: str, directory_path: str | None, root_paths: tuple[
     scan, a second one of a device on a day, a flooding device; spec/visit-v1.md §7.3).
 
     \b
+    Example:
       anxinma report ratings --db issuer.db --format csv > ratings.csv
     """
     directory = optional_directory(directory_path, root_paths, now or clock())

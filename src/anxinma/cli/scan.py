@@ -20,7 +20,6 @@ directory that fails to load is reported and left out).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
@@ -37,7 +36,7 @@ from ..scan import (
 )
 from ..verify import Color, Policy, Reason
 from .common import COLOR_EXIT, CliError, clock, say
-from .documents import Held, Sources, demo_held, load_held
+from .documents import Held, Sources, held_for
 from .files import read_bytes
 from .show import COLOR_STYLE, echo_json, print_verification, verification_json
 from .verifier import verifier_options
@@ -139,20 +138,6 @@ def verify_photo(
     return COLOR_EXIT[_worst(results)]
 
 
-def _verifier(demo: bool, sources: Sources, *, now: dt.datetime, policy: Policy) -> tuple[Held, Policy]:
-    """What the verifier holds, and the policy (``--demo`` counts its status list fresh until it expires)."""
-    if not demo:
-        if not sources.trust:
-            raise CliError("--trust", "is required (or --demo for the bundled DEMO documents)")
-        return load_held(sources, now=now), policy
-    clash = next(iter(sources.given()), None)
-    if clash is not None:
-        raise CliError(clash, "cannot be combined with --demo (which uses the bundled DEMO documents)")
-    held = demo_held(now)
-    token = held.status[0]
-    return held, dataclasses.replace(policy, max_status_age=token.expires_at - token.issued_at)
-
-
 @click.command("scan")
 @click.argument("photos", nargs=-1, required=True, metavar="PHOTO...")
 @verifier_options
@@ -190,12 +175,17 @@ def scan_command(
 
     Exit status: 0 all green, 3 worst yellow, 1 any red or a photo without a
     code, 2 usage error, the trust list refused or a file that is not an image.
+
+    \b
+    Examples:
+      anxinma scan door.jpg --trust trust.cwt --root root.pub.pem --status status-0.cwt
+      anxinma scan photo.jpg --demo
     """
     _available("scan")
     if photos.count("-") > 1:
         raise CliError("PHOTO", "standard input (-) can be read once")
     moment = now or clock()
-    held, policy = _verifier(demo, sources, now=moment, policy=policy)
+    held, policy = held_for(demo, sources, now=moment, policy=policy)
     found = [(p, _results(p, held, now=moment, policy=policy, id_number=id_number)) for p in photos]
     if as_json:
         echo_json([_photo_json(p, results, held, moment) for p, results in found])

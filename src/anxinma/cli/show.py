@@ -242,13 +242,19 @@ def terminal_qr(qr: Any, *, border: int) -> None:
     click.echo(buffer.getvalue(), nl=False)
 
 
-def save_qr(qr: Any, path: Path, *, kind: str | None, scale: int, border: int) -> None:
+def save_qr(
+    qr: Any, path: Path, *, kind: str | None, scale: int, border: int, mode: int | None = None
+) -> None:
     """Write the symbol as an SVG or PNG file (segno), atomically: the image is
     rendered in memory and renamed into place, so a symlink at ``path`` is replaced,
-    never followed, and no half-written image is left behind."""
+    never followed, and no half-written image is left behind.  ``mode``: the file's
+    permissions (else those of the file replaced, or 0644)."""
     buffer = io.BytesIO()
     qr.save(buffer, kind=kind or path.suffix.lstrip(".").lower(), scale=scale, border=border)
-    replace_file(path, buffer.getvalue())
+    if mode is None:
+        replace_file(path, buffer.getvalue())
+    else:
+        replace_file(path, buffer.getvalue(), mode=mode, keep=False)
 
 
 def qr_summary(qr: Any) -> str:

@@ -16,6 +16,7 @@ from .common import (
     NOW_OPTION,
     PASSPHRASE_OPTION,
     CliError,
+    check_expiry,
     clock,
     command_group,
     now_in_cst,
@@ -38,6 +39,7 @@ status_group = command_group(
     verifiers, who check it against the trust list:
 
     \b
+    Example:
       anxinma status new --db issuer.db
       anxinma issue worker.json --key nb.key.pem --db issuer.db
       anxinma status revoke --db issuer.db NB2021000123
@@ -69,7 +71,13 @@ def _list_id_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[.
     help="Entries in the list, a multiple of 4 (herd privacy: at least 131072).",
 )
 def status_new_command(db_path: str, list_id: int, size: int) -> None:
-    """Create a status list (all entries valid) in the issuer database, creating the database."""
+    """Create a status list (all entries valid) in the issuer database, creating the database
+    (mode 0600: it holds names and card numbers; a symbolic link there is refused).
+
+    \b
+    Example:
+      anxinma status new --db issuer.db --list-id 1
+    """
     if size % 4:
         raise CliError("--size", f"{size} is not a multiple of 4")
     with open_db(db_path, create=True) as db:
@@ -81,11 +89,15 @@ def status_new_command(db_path: str, list_id: int, size: int) -> None:
 
 
 def _status_command(name: str, status: Status, summary: str) -> None:
-    @status_group.command(name, help=summary)
+    example = f"\n\n\b\nExample:\n  anxinma status {name} --db issuer.db NB2021000123"
+
+    @status_group.command(name, help=summary + example)
     @_DB_OPTION
     @click.argument("handle", metavar="CARD_NO|CRED_ID")
     @NOW_OPTION
     def command(db_path: str, handle: str, now: dt.datetime | None) -> None:
+        if not handle.isprintable() or not handle.isascii():
+            raise CliError("CARD_NO|CRED_ID", f"{handle!r} is not a card number or credential id")
         with open_db(db_path) as db:
             try:
                 changed = db.set_status(handle, status, now=now_in_cst(now))
@@ -136,7 +148,12 @@ def status_publish_command(
     passphrase_env: str | None,
     now: dt.datetime | None,
 ) -> None:
-    """Sign the current statuses of a list with the issuer key (a Status List Token)."""
+    """Sign the current statuses of a list with the issuer key (a Status List Token).
+
+    \b
+    Example:
+      anxinma status publish --db issuer.db --key nb.key.pem --issuer nb --out status-0.cwt
+    """
     check_issuer_id(issuer_id, "--issuer")
     key = read_private_key(key_path, passphrase_env)
     with open_db(db_path) as db:
@@ -145,6 +162,7 @@ def status_publish_command(
         except UsageError as exc:
             raise CliError("--list-id", str(exc)) from None
     issued = now_in_cst(now)
+    check_expiry(issued, valid_days)
     expires = issued + dt.timedelta(days=valid_days)
     token = StatusListToken(issuer_id, list_id, issued, expires, statuses, ttl)
     replace_file(out_path, token.sign(key))
@@ -169,7 +187,12 @@ def _counts(statuses: StatusList) -> str:
 def status_show_command(
     path: str, trust_path: str, root_paths: tuple[str, ...], now: dt.datetime | None
 ) -> None:
-    """Show a status list, verified against the trust list: counts, age, expiry, uri."""
+    """Show a status list, verified against the trust list: counts, age, expiry, uri.
+
+    \b
+    Example:
+      anxinma status show status-0.cwt --trust trust.cwt --root root.pub.pem
+    """
     moment = now or clock()
     trust = read_trust(trust_path, read_roots(root_paths), now=moment)
     token = read_status(path, trust, now=moment)

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
-from ..keys import raw_public_key
+from ..keys import kid_of, raw_public_key
 from ..model import CST
 from ..trust import (
     MAX_TRUST_LIST_BYTES,
@@ -25,11 +25,13 @@ from .common import (
     NOW_OPTION,
     PASSPHRASE_OPTION,
     CliError,
+    check_expiry,
     clock,
     command_group,
     now_in_cst,
     out_option,
     parse_time,
+    plural,
     say,
     valid_days_option,
 )
@@ -38,6 +40,7 @@ from .files import (
     json_bytes,
     load_json,
     not_same_file,
+    open_db,
     read_bytes,
     read_private_key,
     read_public_key,
@@ -69,14 +72,17 @@ trust_group = command_group(
     load with the pinned root public key:
 
     \b
-      anxinma trust init --out trust.json
+    Example:
+      anxinma trust init --out trust.json --root root.pub.pem
       anxinma trust add trust.json --issuer nb --name 宁波市家政服务中心 --regions 3302 --pub nb.pub.pem
       anxinma trust sign trust.json --root-key root.key.pem --out trust.cwt
       anxinma verify CODE --trust trust.cwt --root root.pub.pem
 
     Rotation: add the new key, then retire the old one (its codes stay valid
     until they expire; it issues no more).  A key marked compromised makes
-    every code it ever signed red.
+    every code it ever signed red.  A key added by mistake is taken out with
+    'trust remove'.  The root key only signs the list: it is never an issuer
+    key (roles never mix).
     """,
 )
 
@@ -88,11 +94,18 @@ def _is_json(data: bytes) -> bool:
     return data.lstrip()[:1] == b"{"
 
 
+#: The source's list of the root keys that sign it (kids in hex): kept by ``trust init --root`` and
+#: ``trust sign``, so that ``trust add`` refuses a root key as an issuer key (roles never mix).
+_ROOTS = "root_kids"
+
+
 def _trust_from_json(data: bytes, path: str) -> TrustList:
-    """The trust list in an editable JSON source (``trust_source`` form); times are placeholders."""
+    """The trust list in an editable JSON source (``trust_source`` form, and the kids of the root
+    keys that sign it); times are placeholders."""
     source = load_json(data, path)
     if not isinstance(source, dict):
         raise CliError(path, "a trust list source is a JSON object with sequence and issuers")
+    roots = _root_kids(source.get(_ROOTS, []), path)
     try:
         trust = trust_from_source(source, issued_at=_EPOCH, expires_at=_EPOCH)
     except UsageError as exc:
@@ -100,7 +113,15 @@ def _trust_from_json(data: bytes, path: str) -> TrustList:
     except AttributeError:  # an issuer or key entry that is not an object
         raise CliError(path, "trust list source: every issuer and key must be a JSON object") from None
     _check_source(trust, path)
-    return trust
+    return dataclasses.replace(trust, root_kids=roots)
+
+
+def _root_kids(value: object, path: str) -> frozenset[bytes]:
+    if not isinstance(value, list) or not all(
+        isinstance(k, str) and re.fullmatch(r"[0-9a-f]{16}", k) for k in value
+    ):
+        raise CliError(path, f"{_ROOTS} must be a list of key ids (16 lowercase hex digits)")
+    return frozenset(bytes.fromhex(k) for k in value)
 
 
 def _check_source(trust: TrustList, path: str) -> None:
@@ -119,8 +140,15 @@ def _read_source(path: str) -> TrustList:
     return _trust_from_json(read_bytes(path, limit=MAX_TRUST_LIST_BYTES, what="trust list source"), path)
 
 
+def _source_bytes(trust: TrustList) -> bytes:
+    source = trust_source(trust)
+    if trust.root_kids:
+        source[_ROOTS] = sorted(k.hex() for k in trust.root_kids)
+    return json_bytes(source)
+
+
 def _write_source(path: str, trust: TrustList) -> None:
-    replace_file(Path(path), json_bytes(trust_source(trust)))
+    replace_file(Path(path), _source_bytes(trust))
 
 
 @trust_group.command("init")
@@ -132,10 +160,24 @@ def _write_source(path: str, trust: TrustList) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="The new source file (an existing file is never overwritten).",
 )
-def trust_init_command(out_path: Path) -> None:
-    """Start a trust list source: no issuers, sequence 0."""
-    empty = TrustList(sequence=0, issued_at=_EPOCH, expires_at=_EPOCH, issuers=())
-    write_new(out_path, json_bytes(trust_source(empty)), mode=0o644)
+@click.option(
+    "--root",
+    "root_paths",
+    multiple=True,
+    metavar="ROOT.pub.pem",
+    help="The root public key that will sign the list: 'trust add' then refuses it as an issuer key. "
+    "(trust sign records it too.)",
+)
+def trust_init_command(out_path: Path, root_paths: tuple[str, ...]) -> None:
+    """Start a trust list source: no issuers, sequence 0.
+
+    \b
+    Example:
+      anxinma trust init --out trust.json --root root.pub.pem
+    """
+    roots = frozenset(kid_of(k) for k in read_roots(root_paths))
+    empty = TrustList(sequence=0, issued_at=_EPOCH, expires_at=_EPOCH, issuers=(), root_kids=roots)
+    write_new(out_path, _source_bytes(empty), mode=0o644)
     say(f"wrote {out_path}: an empty trust list source; add issuers with 'anxinma trust add'", err=True)
 
 
@@ -180,7 +222,14 @@ def _edited_issuer(
     "--valid-from",
     metavar="ISO8601",
     callback=parse_time,
-    help="When the key may start issuing, with a UTC offset. [default: now]",
+    help="When the key may start issuing, with a UTC offset; codes it signed earlier verify red "
+    "(issued_outside_key_window). [default: now]",
+)
+@click.option(
+    "--db",
+    "db_path",
+    metavar="ISSUER.db",
+    help="The issuer's database: warn when the key already signed codes there before --valid-from.",
 )
 @NOW_OPTION
 def trust_add_command(
@@ -190,27 +239,66 @@ def trust_add_command(
     regions: str | None,
     pub_path: str,
     valid_from: dt.datetime | None,
+    db_path: str | None,
     now: dt.datetime | None,
 ) -> None:
-    """Add an issuer key (and the issuer, if new) to TRUST.json; print the key's kid."""
+    """Add an issuer key (and the issuer, if new) to TRUST.json; print the key's kid.
+
+    A root key of the list (known from 'trust init --root' or an earlier
+    'trust sign') is refused: the root only signs the list.
+
+    \b
+    Example:
+      anxinma trust add trust.json --issuer nb --name 宁波市家政服务中心 --regions 3302 \\
+          --pub nb.pub.pem --valid-from 2026-03-01T00:00:00+08:00 --db issuer.db
+    """
     trust = _read_source(source)
     start = (valid_from or now_in_cst(now)).astimezone(CST).replace(microsecond=0)
     key = IssuerKey(public_key=raw_public_key(read_public_key(pub_path)), valid_from=start)
+    kid = key.kid.hex()
+    if key.kid in trust.root_kids:
+        raise CliError(
+            "--pub",
+            f"{pub_path} is root key {kid}, which signs {source}; an issuer needs a key of its own "
+            f"(anxinma keygen) for issuer {issuer_id}: roles never mix",
+        )
     known = trust.lookup(key.kid)
     if known is not None and known.issuer is not None:
         raise CliError(
             "--pub",
-            f"key {key.kid.hex()} is already in the list ({known.issuer.id}, {known.key.state.value})",
+            f"key {kid} is already in the list (issuer {known.issuer.id}, {known.key.state.value}); to "
+            f"change when it may start issuing: anxinma trust remove {source} --kid {kid}, then add it "
+            "again with --valid-from",
         )
     issuer = _edited_issuer(trust.issuer(issuer_id), issuer_id, name, regions)
     trust = trust.with_issuer(dataclasses.replace(issuer, keys=(*issuer.keys, key)))
+    early = _signed_before(db_path, key.kid, start) if db_path is not None else None
     _write_source(source, trust)
-    click.echo(key.kid.hex())
+    click.echo(kid)
     say(
         f"{source}: issuer {issuer.id} ({issuer.name}, regions {','.join(issuer.regions)}) has key "
-        f"{key.kid.hex()}, active from {when(start)}; publish with 'anxinma trust sign'",
+        f"{kid}, active from {when(start)}; publish with 'anxinma trust sign'",
         err=True,
     )
+    if early is not None:
+        count, first = early
+        say(
+            f"anxinma: warning: key {kid} signed {plural(count, 'code')} in {db_path} before its window "
+            f"opens ({when(start)}), the first at {when(first)}: verifiers will show "
+            f"{'it' if count == 1 else 'them'} red (issued_outside_key_window); fix: anxinma trust "
+            f"remove {source} --kid {kid}, then trust add ... --valid-from {first.isoformat()}",
+            err=True,
+        )
+
+
+def _signed_before(db_path: str, kid: bytes, start: dt.datetime) -> tuple[int, dt.datetime] | None:
+    """How many codes key ``kid`` signed in the issuer database before ``start``, and the first one's time."""
+    with open_db(db_path) as db:
+        times = [c.iat for c in db.credentials() if c.kid == kid.hex()]
+    early = sorted(t for t in times if t < start.timestamp())
+    if not early:
+        return None
+    return len(early), dt.datetime.fromtimestamp(early[0], CST)
 
 
 def _found_key(trust: TrustList, kid: bytes, source: str) -> tuple[IssuerKey, TrustedIssuer]:
@@ -218,6 +306,30 @@ def _found_key(trust: TrustList, kid: bytes, source: str) -> tuple[IssuerKey, Tr
     if found is None or found.issuer is None:
         raise CliError("--kid", f"no key {kid.hex()} in {source}")
     return found.key, found.issuer
+
+
+@trust_group.command("remove")
+@_SOURCE_ARG
+@click.option("--kid", required=True, metavar="HEX", callback=_parse_kid, help="The key id (16 hex digits).")
+def trust_remove_command(source: str, kid: bytes) -> None:
+    """Take a key out of TRUST.json (a key added by mistake, e.g. the root key as an issuer key).
+
+    Once the list is signed and published, codes the key signed verify red
+    (unknown_key).  To stop a key that was in use, retire it, or mark it
+    compromised, instead.  An issuer left with no key is taken out too.
+
+    \b
+    Example:
+      anxinma trust remove trust.json --kid 02334e17b73904c6
+    """
+    trust = _read_source(source)
+    _, issuer = _found_key(trust, kid, source)
+    keys = tuple(k for k in issuer.keys if k.kid != kid)
+    others = tuple(i for i in trust.issuers if i.id != issuer.id)
+    kept = (*others, dataclasses.replace(issuer, keys=keys)) if keys else others
+    _write_source(source, dataclasses.replace(trust, issuers=kept))
+    gone = "" if keys else f"; issuer {issuer.id} had no other key and was taken out too"
+    say(f"{source}: key {kid.hex()} of issuer {issuer.id} removed{gone}; sign and publish the list", err=True)
 
 
 @trust_group.command("retire")
@@ -231,7 +343,12 @@ def _found_key(trust: TrustList, kid: bytes, source: str) -> tuple[IssuerKey, Tr
 )
 @NOW_OPTION
 def trust_retire_command(source: str, kid: bytes, at: dt.datetime | None, now: dt.datetime | None) -> None:
-    """Retire a key: it issues no more; the codes it signed before stay valid until they expire."""
+    """Retire a key: it issues no more; the codes it signed before stay valid until they expire.
+
+    \b
+    Example:
+      anxinma trust retire trust.json --kid 02334e17b73904c6 --at 2026-06-30T23:59:59+08:00
+    """
     trust = _read_source(source)
     key, issuer = _found_key(trust, kid, source)
     if key.state is KeyState.COMPROMISED:
@@ -253,7 +370,12 @@ def trust_retire_command(source: str, kid: bytes, at: dt.datetime | None, now: d
 @_SOURCE_ARG
 @click.option("--kid", required=True, metavar="HEX", callback=_parse_kid, help="The key id (16 hex digits).")
 def trust_compromise_command(source: str, kid: bytes) -> None:
-    """Mark a key compromised: every code it ever signed verifies red (key_compromised)."""
+    """Mark a key compromised: every code it ever signed verifies red (key_compromised).
+
+    \b
+    Example:
+      anxinma trust compromise trust.json --kid 02334e17b73904c6
+    """
     trust = _read_source(source)
     _, issuer = _found_key(trust, kid, source)
     _write_source(source, trust.with_key_state(kid, KeyState.COMPROMISED))
@@ -284,7 +406,13 @@ def _issuer_lines(trust: TrustList) -> list[str]:
 )
 @NOW_OPTION
 def trust_show_command(path: str, root_paths: tuple[str, ...], now: dt.datetime | None) -> None:
-    """Show a trust list: the JSON source, or a signed list verified with the root key."""
+    """Show a trust list: the JSON source, or a signed list verified with the root key.
+
+    \b
+    Examples:
+      anxinma trust show trust.json
+      anxinma trust show trust.cwt --root root.pub.pem
+    """
     data = read_bytes(path, limit=MAX_TRUST_LIST_BYTES, what="trust list")
     if _is_json(data):
         trust = _trust_from_json(data, path)
@@ -318,19 +446,35 @@ def trust_sign_command(
 ) -> None:
     """Sign TRUST.json with the root key into TRUST.cwt; the sequence goes up by one.
 
-    TRUST.json is updated with the new sequence, then TRUST.cwt is written;
-    each in one atomic rename.  A root key that is also listed as an issuer key
-    is refused (roles never mix, spec §15.5).
+    TRUST.json is updated with the new sequence (and notes the root key, so that
+    'trust add' refuses it as an issuer key), then TRUST.cwt is written; each
+    in one atomic rename.  A root key that is also listed as an issuer key is
+    refused (roles never mix, spec §15.5).
+
+    \b
+    Example:
+      anxinma trust sign trust.json --root-key root.key.pem --out trust.cwt --valid-days 30
     """
     not_same_file(out_path, source, "--out")
     trust = _read_source(source)
-    root = read_private_key(root_key_path, passphrase_env)
+    root = read_private_key(root_key_path, passphrase_env, option="--root-key")
     issued = now_in_cst(now)
+    check_expiry(issued, valid_days)
+    root_kid = kid_of(root)
+    listed = trust.lookup(root_kid)
+    if listed is not None and listed.issuer is not None:
+        raise CliError(
+            "--root-key",
+            f"{root_key_path} is key {root_kid.hex()} of issuer {listed.issuer.id} in {source}; roles never "
+            f"mix: sign with the root key, or take the key out (anxinma trust remove {source} --kid "
+            f"{root_kid.hex()})",
+        )
     signed = dataclasses.replace(
         trust,
         sequence=trust.sequence + 1,
         issued_at=issued,
         expires_at=issued + dt.timedelta(days=valid_days),
+        root_kids=trust.root_kids | {root_kid},
     )
     try:
         data = signed.sign(root)
@@ -341,7 +485,8 @@ def trust_sign_command(
     replace_file(out_path, data)
     keys = sum(len(i.keys) for i in signed.issuers)
     say(
-        f"wrote {out_path}: trust list sequence {signed.sequence}, {len(signed.issuers)} issuers, "
-        f"{keys} keys, valid until {when(signed.expires_at)}; {source} now holds sequence {signed.sequence}",
+        f"wrote {out_path}: trust list sequence {signed.sequence}, {plural(len(signed.issuers), 'issuer')}, "
+        f"{plural(keys, 'key')}, valid until {when(signed.expires_at)}; {source} now holds sequence "
+        f"{signed.sequence}",
         err=True,
     )

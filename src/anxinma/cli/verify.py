@@ -1,7 +1,9 @@
 """``anxinma verify``: load what the verifier holds, verify the code, show the verdict (spec §10).
 
-The whole walk: :func:`~anxinma.cli.documents.load_held` (trust list or keys,
-status lists, directory, against the ``--state`` file), :func:`anxinma.verify`,
+The whole walk: :func:`~anxinma.cli.documents.held_for` (with
+:func:`~anxinma.cli.documents.load_held`: trust list or keys, status lists,
+directory, against the ``--state`` file; or the bundled DEMO documents with
+``--demo``), :func:`anxinma.verify`,
 then :func:`~anxinma.cli.show.print_verification` or ``--json``; the exit
 status follows the colour.  ``--image`` hands a photo to
 :func:`~anxinma.cli.scan.verify_photo`.  The options it shares with ``scan``
@@ -16,7 +18,7 @@ import click
 
 from ..verify import Policy
 from .common import COLOR_EXIT, clock
-from .documents import Sources, load_held
+from .documents import Sources, held_for
 from .files import read_code
 from .scan import verify_photo
 from .show import echo_json, print_verification, verification_json
@@ -28,6 +30,12 @@ __all__ = ["verify_command"]
 @click.command("verify")
 @click.argument("code", metavar="CODE|-")
 @verifier_options
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Verify against the bundled DEMO root, trust list, status list and directory, as 'anxinma demo' "
+    "does (demonstrations only; the demo status list counts as fresh until it expires).",
+)
 @click.option(
     "--image",
     "is_image",
@@ -49,6 +57,7 @@ def verify_command(
     code: str,
     sources: Sources,
     policy: Policy,
+    demo: bool,
     now: dt.datetime | None,
     id_number: str | None,
     is_image: bool,
@@ -70,9 +79,15 @@ def verify_command(
     not checked, and why.
 
     Exit status: 0 green, 3 yellow, 1 red, 2 usage error or the trust list refused.
+
+    \b
+    Examples:
+      anxinma verify 'AXM1:...' --trust trust.cwt --root root.pub.pem --status status-0.cwt
+      anxinma verify - --trust nb.pub.pem < code.txt
+      anxinma verify --demo 'AXM1:...'        # a code from 'anxinma demo'
     """
     moment = now or clock()
-    held = load_held(sources, now=moment)
+    held, policy = held_for(demo, sources, now=moment, policy=policy)
     if is_image:
         ctx.exit(verify_photo(code, held, now=moment, policy=policy, id_number=id_number, as_json=as_json))
     text = read_code(code)

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Screenshots of the verifier page at 360x640 (a small phone) for docs/ and the README.
+
+    python scripts/web-screenshots.py            # writes docs/web-green.png, web-yellow.png, web-red.png
+
+The page is built for the test deployment of tests/browser/pki.py and shown in Debian's
+Chromium at 360x640 CSS pixels (device scale 2, as on most phones), its clock set to that
+deployment's NOW; each screenshot is what the phone shows right after a code was checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+from tests.browser import pki  # noqa: E402
+from tests.browser.conftest import Site  # noqa: E402
+
+from anxinma.web import build_site  # noqa: E402
+
+CHROMIUM = os.environ.get("ANXINMA_CHROMIUM", "/usr/lib/chromium/chromium")
+SHOTS = {
+    "green": pki.code,
+    "yellow": lambda: pki.code(insurance_valid_until="2026-10-31"),
+    "red": lambda: pki.code(index=pki.REVOKED_INDEX),
+}
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as driver:
+        build_site(
+            Path(tmp) / "site", pki.documents(), now=pki.NOW, verifier_url="https://verify.example.cn/"
+        )
+        site = Site(Path(tmp) / "site").start()
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--disable-gpu"])
+        for color, make in SHOTS.items():
+            page = browser.new_page(viewport={"width": 360, "height": 640}, device_scale_factor=2)
+            page.clock.install(time=pki.NOW)
+            page.clock.set_fixed_time(pki.NOW)
+            page.goto(site.url)
+            page.wait_for_selector("body[data-ready=true]")
+            page.fill("#code", make())
+            page.click("#check")
+            page.wait_for_selector(f"#verdict[data-color={color}]")
+            page.evaluate("() => window.scrollTo(0, 0)")
+            out = ROOT / "docs" / f"web-{color}.png"
+            page.screenshot(path=str(out))
+            print(f"wrote {out.relative_to(ROOT)} ({dt.date.today()})")
+            page.close()
+        browser.close()
+        site.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
