@@ -74,9 +74,10 @@ def _encode(data: bytes) -> str:
 def b45decode(text: str) -> bytes:
     """Decode base45 ``text`` (RFC 9285 §4.2); raise :class:`Base45Error` on bad input.
 
-    The arithmetic runs on whole strings at once: the digits of each group are
-    spread into 32-bit lanes of three big integers, which are combined as
-    ``d0 + 45*d1 + 2025*d2`` without carries between lanes.
+    The arithmetic runs on whole strings at once: each group's digits sit in
+    24-bit slots of a 120-bit lane of one big integer, ``d0 + d1 * 2**24 + d2 *
+    2**48``; one multiplication by ``2025 + 45 * 2**24 + 2**48`` puts ``d0 + 45*d1
+    + 2025*d2`` in the middle slot of every lane, with no carry between slots.
     """
     if not text.isascii():
         pos = next(i for i, c in enumerate(text) if not c.isascii())
@@ -95,20 +96,17 @@ def _combine(text: str, digits: bytes) -> bytes:
     if odd:
         digits += b"\x00"
         groups += 1
-    lanes = [bytearray(4 * groups) for _ in range(3)]
-    for k in range(3):
-        lanes[k][3::4] = digits[k::3]
-    total = (
-        int.from_bytes(lanes[0], "big")
-        + 45 * int.from_bytes(lanes[1], "big")
-        + 2025 * int.from_bytes(lanes[2], "big")
-    )
-    raw = total.to_bytes(4 * groups, "big")
-    if any(raw[1::4]):
+    lanes = bytearray(15 * groups)  # five 24-bit slots a group, most significant first
+    lanes[14::15] = digits[0::3]  # slot 0: d0
+    lanes[11::15] = digits[1::3]  # slot 1: d1
+    lanes[8::15] = digits[2::3]  # slot 2: d2
+    # Slot 2 of the product: d0*1 + d1*45 + d2*2025 (< 2**17); the other slots stay below 2**24.
+    raw = (int.from_bytes(lanes, "big") * _BY_SLOTS).to_bytes(15 * groups, "big")
+    if any(raw[6::15]):  # the value's bits 16 and up: above 65535
         _raise_overflow(text, raw)
     out = bytearray(2 * groups)
-    out[0::2] = raw[2::4]
-    out[1::2] = raw[3::4]
+    out[0::2] = raw[7::15]
+    out[1::2] = raw[8::15]
     if odd:
         if out[-2]:
             n = int.from_bytes(out[-2:], "big")
@@ -117,8 +115,11 @@ def _combine(text: str, digits: bytes) -> bytes:
     return bytes(out)
 
 
+_BY_SLOTS = 2025 + (45 << 24) + (1 << 48)
+
+
 def _raise_overflow(text: str, raw: bytes) -> None:
-    group = next(i for i, b in enumerate(raw[1::4]) if b)
-    n = int.from_bytes(raw[4 * group : 4 * group + 4], "big")
+    group = next(i for i, b in enumerate(raw[6::15]) if b)
+    n = int.from_bytes(raw[15 * group + 6 : 15 * group + 9], "big")
     pos = 3 * group
     raise Base45Error(pos, f"group {text[pos : pos + 3]!r} is {n}, above 65535")

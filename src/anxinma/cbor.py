@@ -32,6 +32,9 @@ def encode(value: object) -> bytes:
     if type(value) is dict and set(map(type, value)) <= _INT and set(map(type, value.values())) <= _FLAT:
         # A flat int-keyed map (a claims set): in the order of its keys' encodings, which for
         # ints is the unsigned ones ascending, then the negative ones by argument (-1, -2, ...).
+        keys = list(value)
+        if set(keys) <= _ONE_BYTE_KEYS and sorted(keys, key=_ONE_BYTE_KEY.__getitem__) == keys:
+            return cbor2.dumps(value)  # one-byte keys already in that order (to_claims builds so)
         items = sorted(value.items())  # keys are distinct: values are never compared
         first = bisect.bisect_left(items, (0,))  # the first unsigned key
         if first:
@@ -41,6 +44,10 @@ def encode(value: object) -> bytes:
 
 
 _INT = frozenset({int})
+#: The encoded byte of every integer that encodes in one byte (RFC 8949 §3.1): its order is
+#: the deterministic order of such keys.
+_ONE_BYTE_KEY = {key: key if key >= 0 else 0x1F - key for key in range(-24, 24)}
+_ONE_BYTE_KEYS = frozenset(_ONE_BYTE_KEY)
 
 
 def decode(data: bytes, *, max_depth: int = 4, max_items: int = 64) -> Any:

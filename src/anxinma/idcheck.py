@@ -48,7 +48,7 @@ def normalize_id_number(typed: str) -> str:
 
 def id_hint(id_number: str, card_no: str) -> IdHint:
     """The ID hint an issuer puts in a code (spec §6.1)."""
-    return IdHint(region=id_number[:6], check=_check_value(id_number, card_no))
+    return IdHint(id_number[:6], _check_value(id_number, card_no))
 
 
 def id_matches(hint: IdHint, card_no: str, id_number: str) -> bool:

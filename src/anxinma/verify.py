@@ -57,6 +57,7 @@ __all__ = [
 
 #: Seconds ``iat``/``nbf`` may lie in the future of ``now`` (spec §10.3).
 DEFAULT_LEEWAY = 300
+_DEFAULT_LEEWAY = dt.timedelta(seconds=DEFAULT_LEEWAY)
 
 
 class Color(StrEnum):
@@ -323,7 +324,10 @@ def verify(
         cred = from_claims(cbor.decode(msg.payload, max_depth=1, max_items=64))
     except AnxinmaError as exc:
         return _failed(Reason.MALFORMED, f"claims: {exc}", msg.kid)
-    return _assess(cred, msg.kid, found, _Context(now, typed, leeway, policy, lists, directory))
+    # In UTC, like every time of a decoded code: comparisons between datetimes of one tzinfo
+    # read their fields directly (across zones each one asks both for their offsets).
+    context = _Context(now.astimezone(dt.UTC), typed, leeway, policy, lists, directory)
+    return _assess(cred, msg.kid, found, context)
 
 
 def _instance(value: object, module: str, name: str) -> bool:
@@ -479,7 +483,7 @@ _STATUS_REASONS = {1: Reason.REVOKED, 2: Reason.SUSPENDED, 3: Reason.STATUS_UNKN
 def _time_reasons(cred: Credential, now: dt.datetime, leeway: int, out: _Found) -> None:
     if now >= cred.expires_at:
         out.append((Reason.EXPIRED, f"the code expired at {cred.expires_at.isoformat()}"))
-    horizon = now + dt.timedelta(seconds=leeway)
+    horizon = now + (_DEFAULT_LEEWAY if leeway == DEFAULT_LEEWAY else dt.timedelta(seconds=leeway))
     if cred.issued_at > horizon:
         out.append((Reason.NOT_YET_VALID, f"the code is not valid before {cred.issued_at.isoformat()}"))
     elif cred.not_before is not None and cred.not_before > horizon:
