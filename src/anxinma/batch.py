@@ -404,10 +404,10 @@ def _sign_chunk(task: _Task) -> _Signed:
 def _sign_row(number: int, cells: Mapping[str, str] | str, index: int, photo: str | None
               ) -> tuple[tuple[Any, ...], tuple[Any, ...], str] | BadRow:  # fmt: skip
     """One row: its credentials and workers rows and its manifest line, or why it is bad."""
-    where = _not_utf8(cells)
+    state = _STATE
+    where = None if state["utf8"] else _not_utf8(cells)
     if where is not None:
         return BadRow(number, where, "not UTF-8 text")
-    state = _STATE
     try:
         record = _csv_record(cells) if isinstance(cells, Mapping) else _strict_json(cells)
         worker = parse_worker(record)
@@ -771,7 +771,7 @@ def run_batch(
               "specimen": options.specimen, "parent": os.getpid(), "batch_id": batch_id,
               "photo_dir": str(Path(source).parent), "font": font, "mode": options.file_mode,
               "ratings": dict(options.ratings), "verifier_url": options.verifier_url,
-              "list_id": options.list_id, "wanted": wanted}  # fmt: skip
+              "list_id": options.list_id, "wanted": wanted, "utf8": _is_utf8(data)}  # fmt: skip
     fd, spool_path = tempfile.mkstemp(dir=options.out, prefix=".manifest.jsonl.", suffix=".tmp")
     with open(fd, "w", encoding="utf-8", newline="") as spool:
         run = _Run(db, options, batch_id, now, progress, spool, bad=list(bad), to_issue=len(todo))
@@ -786,6 +786,16 @@ def run_batch(
     bad_rows = tuple(sorted(run.bad, key=_order))
     counts = (len(rows) + len(bad), run.issued, len(done))
     return BatchResult(batch_id, *counts, bad_rows, run.files, manifest, errors, tuple(run.warnings))
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether all of ``data`` is UTF-8: then no row has a byte that is not (one check for the
+    input instead of one per row in the workers)."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _order(bad: BadRow) -> tuple[int, str]:
