@@ -57,7 +57,7 @@ __all__ = [
     "id_mac",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _V1 = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS status_lists (
@@ -172,6 +172,12 @@ CREATE TABLE visits (
 CREATE INDEX visits_card_day ON visits(card_no, scan_day);
 CREATE INDEX visits_device_day ON visits(device_kid, scan_day);
 CREATE INDEX visits_cred ON visits(cred_id)
+"""
+# Schema 4 (issue 13 follow-up): a roster re-imported with --replace deregisters the workers
+# and enterprises missing from it (kept, with the moment, so that 持证率 uses the current roster).
+_V4 = """
+ALTER TABLE roster_workers ADD COLUMN deregistered_at INTEGER;
+ALTER TABLE roster_enterprises ADD COLUMN deregistered_at INTEGER
 """
 
 
@@ -314,12 +320,22 @@ def _v2_to_v3(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
+def _v3_to_v4(db: sqlite3.Connection) -> None:
+    for statement in _statements(_V4):
+        db.execute(statement)
+
+
 def _statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
 #: Migration i takes a database from schema version i to i + 1.
-_MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v0_to_v1, _v1_to_v2, _v2_to_v3)
+_MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _v0_to_v1,
+    _v1_to_v2,
+    _v2_to_v3,
+    _v3_to_v4,
+)
 
 
 def _version(db: sqlite3.Connection) -> int:

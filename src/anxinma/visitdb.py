@@ -85,10 +85,11 @@ class Stored:
 
 @dataclass(frozen=True, slots=True)
 class Imported:
-    """Rows added and updated by an import."""
+    """Rows added and updated by an import (and, with ``replace``, workers deregistered)."""
 
     added: int
     updated: int
+    deregistered: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,43 +178,82 @@ class VisitDB(IssuerDB):
     # -- roster -----------------------------------------------------------------------------
 
     def import_roster(self, workers: Sequence[RosterWorker], enterprises: Sequence[RosterEnterprise],
-                      *, now: dt.datetime) -> Imported:  # fmt: skip
+                      *, now: dt.datetime, replace: bool = False) -> Imported:  # fmt: skip
         """Add or update registered workers (by ID hash) and enterprises (by USCC), in one
-        transaction.  A worker's enterprise and name follow the newest import."""
+        transaction.  A worker's enterprise and name follow the newest import; one listed
+        again after being deregistered is registered again.
+
+        ``replace``: the files are the whole roster now.  Registered workers missing from
+        ``workers``, and enterprises missing from ``enterprises`` (which holds those the
+        workers name), are *deregistered* at ``now``: kept, with that moment, and no longer
+        counted (持证率 is over the current roster, spec/visit-v1.md §7.1).
+        """
         at = int(now.timestamp())
         with self._tx():
             known = {r[0] for r in self._db.execute("SELECT id_mac FROM roster_workers")}
             self._db.executemany(
-                "INSERT INTO roster_workers VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id_mac) DO UPDATE SET"
+                "INSERT INTO roster_workers (id_mac, name, enterprise_uscc, card_no, imported_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id_mac) DO UPDATE SET"
                 " name=excluded.name, enterprise_uscc=excluded.enterprise_uscc,"
-                " card_no=COALESCE(excluded.card_no, roster_workers.card_no), updated_at=excluded.updated_at",
+                " card_no=COALESCE(excluded.card_no, roster_workers.card_no), updated_at=excluded.updated_at,"
+                " deregistered_at=NULL",
                 [(w.id_mac, w.name, w.enterprise_uscc, w.card_no, at, at) for w in workers],
             )
             self._db.executemany(
-                "INSERT INTO roster_enterprises VALUES (?, ?, ?, ?, ?) ON CONFLICT(uscc) DO UPDATE SET"
+                "INSERT INTO roster_enterprises (uscc, name, district, imported_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT(uscc) DO UPDATE SET"
                 " name=COALESCE(excluded.name, roster_enterprises.name),"
                 " district=COALESCE(excluded.district, roster_enterprises.district),"
-                " updated_at=excluded.updated_at",
+                " updated_at=excluded.updated_at, deregistered_at=NULL",
                 [(e.uscc, e.name, e.district, at, at) for e in enterprises],
             )
+            gone = self._deregister(workers, enterprises, at) if replace else 0
         added = sum(1 for w in workers if w.id_mac not in known)
-        return Imported(added, len(workers) - added)
+        return Imported(added, len(workers) - added, gone)
+
+    def _deregister(self, workers: Sequence[RosterWorker], enterprises: Sequence[RosterEnterprise],
+                    at: int) -> int:  # fmt: skip
+        """Mark the registered workers and enterprises not in these lists deregistered at ``at``;
+        the number of workers deregistered."""
+        db = self._db
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS listed (kind TEXT, key TEXT, PRIMARY KEY (kind, key))")
+        db.execute("DELETE FROM temp.listed")
+        db.executemany("INSERT OR IGNORE INTO temp.listed VALUES ('w', ?)", [(w.id_mac,) for w in workers])
+        firms = {e.uscc for e in enterprises} | {w.enterprise_uscc for w in workers}
+        db.executemany("INSERT OR IGNORE INTO temp.listed VALUES ('e', ?)", [(u,) for u in firms])
+        gone = db.execute(
+            "UPDATE roster_workers SET deregistered_at=?, updated_at=? WHERE deregistered_at IS NULL"
+            " AND id_mac NOT IN (SELECT key FROM temp.listed WHERE kind='w')",
+            (at, at),
+        ).rowcount
+        db.execute(
+            "UPDATE roster_enterprises SET deregistered_at=?, updated_at=? WHERE deregistered_at IS NULL"
+            " AND uscc NOT IN (SELECT key FROM temp.listed WHERE kind='e')",
+            (at, at),
+        )
+        db.execute("DELETE FROM temp.listed")
+        return int(gone)
 
     def roster_size(self) -> tuple[int, int]:
-        """Registered workers and enterprises."""
-        workers = self._db.execute("SELECT COUNT(*) FROM roster_workers").fetchone()[0]
+        """Registered workers and enterprises (deregistered ones not counted)."""
+        workers = self._db.execute(
+            "SELECT COUNT(*) FROM roster_workers WHERE deregistered_at IS NULL"
+        ).fetchone()[0]
         firms = self._db.execute(
-            "SELECT COUNT(*) FROM (SELECT uscc FROM roster_enterprises"
-            " UNION SELECT enterprise_uscc FROM roster_workers)"
+            "SELECT COUNT(*) FROM (SELECT uscc FROM roster_enterprises WHERE deregistered_at IS NULL"
+            " UNION SELECT enterprise_uscc FROM roster_workers WHERE deregistered_at IS NULL)"
         ).fetchone()[0]
         return workers, firms
 
-    def roster_enterprises(self) -> dict[str, tuple[str | None, str | None]]:
-        """USCC -> (name, district) of every registered enterprise (from the roster files)."""
+    def roster_enterprises(self, *, deregistered: bool = False) -> dict[str, tuple[str | None, str | None]]:
+        """USCC -> (name, district) of every registered enterprise (from the roster files);
+        ``deregistered``: those deregistered too (to name them in reports of past orders)."""
+        current = "" if deregistered else " WHERE deregistered_at IS NULL"
         rows = self._db.execute(
-            "SELECT uscc, name, district FROM roster_enterprises UNION"
+            f"SELECT uscc, name, district FROM roster_enterprises{current} UNION"
             " SELECT enterprise_uscc, NULL, NULL FROM roster_workers"
-            " WHERE enterprise_uscc NOT IN (SELECT uscc FROM roster_enterprises)"
+            f" WHERE enterprise_uscc NOT IN (SELECT uscc FROM roster_enterprises{current})"
+            + ("" if deregistered else " AND deregistered_at IS NULL")
         )
         return {uscc: (name, district) for uscc, name, district in rows}
 
@@ -225,6 +265,7 @@ class VisitDB(IssuerDB):
         rows = self._db.execute(
             "SELECT r.id_mac, r.enterprise_uscc, COALESCE(w.card_no, r.card_no)"
             " FROM roster_workers r LEFT JOIN workers w ON w.id_mac = r.id_mac"
+            " WHERE r.deregistered_at IS NULL"
         )
         states, matched = [], set()
         for mac, uscc, card in rows:
@@ -444,7 +485,9 @@ class VisitDB(IssuerDB):
         registered = None
         if worker is not None:
             registered = self._db.execute(
-                "SELECT enterprise_uscc FROM roster_workers WHERE id_mac=? OR card_no=?", (worker[6], card_no)
+                "SELECT enterprise_uscc, deregistered_at FROM roster_workers WHERE id_mac=? OR card_no=?"
+                " ORDER BY deregistered_at IS NOT NULL LIMIT 1",
+                (worker[6], card_no),
             ).fetchone()
         rating = rating_summary(self.counted_stars(card_no).get(card_no, []))
         complaints = _categories(self.counted_complaints(card_no).get(card_no, []))
@@ -453,7 +496,8 @@ class VisitDB(IssuerDB):
             "worker": None if worker is None else {
                 "name": worker[0], "enterprise_uscc": worker[1], "region": worker[2],
                 "id_number_masked": worker[3] + "*" * 12, "registered_at": _iso(worker[4]),
-                "updated_at": _iso(worker[5]), "in_roster": registered is not None,
+                "updated_at": _iso(worker[5]), "in_roster": registered is not None and registered[1] is None,
+                "deregistered_at": None if registered is None else _iso(registered[1]),
             },
             "credentials": [{
                 "cred_id": c[0], "kid": c[1], "status_list": c[2], "status_index": c[3],
