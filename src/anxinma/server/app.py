@@ -32,6 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..visit import MAX_RECORD_BYTES, VisitError, VisitReason, open_visit, record_digest
 from ..visitdb import Stored
+from ..web.headers import media_type, security_headers, site_headers
 from .config import ServerConfig
 from .ingest import Writer
 from .limits import Buckets
@@ -187,7 +188,9 @@ _REVALIDATE = (".html", ".js", ".mjs", ".json", ".webmanifest", ".cwt", ".css", 
 class Site(StaticFiles):
     """The web verifier and its documents, with cache headers (spec/visit-v1.md §6.5):
     ``no-cache`` (use a copy only after checking it is current: ETag / Last-Modified) for
-    the page, its scripts and the signed documents; an hour for the rest (images, wasm)."""
+    the page, its scripts and the signed documents; an hour for the rest (images, wasm).
+    Media types are the page's own (:data:`anxinma.web.headers.MEDIA_TYPES`, as ``web serve``
+    sends them); no directory listings, no hidden files."""
 
     def file_response(self, full_path: Any, stat_result: os.stat_result, scope: Scope,
                       status_code: int = 200) -> Response:  # fmt: skip
@@ -197,23 +200,28 @@ class Site(StaticFiles):
             response.headers["Cache-Control"] = "no-cache"
         else:
             response.headers["Cache-Control"] = "public, max-age=3600"
-        if name.endswith(".cwt"):
-            response.headers["Content-Type"] = "application/cwt"
+        response.headers["Content-Type"] = media_type(name)
         return response
+
+    def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
+        if any(part.startswith(".") and part not in (".", "..") for part in path.split("/")):
+            return "", None  # the build's marker and any other hidden file: not found
+        return super().lookup_path(path)
 
 
 class _Headers:
-    """Headers on every answer: no MIME sniffing, no referrer."""
+    """Headers on every answer: the security headers of the page (the same as ``web serve``
+    sends: :func:`anxinma.web.headers.site_headers`), or without a site, no MIME sniffing
+    and no referrer."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, headers: dict[str, str]) -> None:
         self.app = app
+        self.headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
-                message["headers"] = headers
+                message["headers"] = [*message.get("headers", []), *self.headers]
             await send(message)
 
         await self.app(scope, receive, sending)
@@ -243,7 +251,11 @@ def create_app(config: ServerConfig) -> Starlette:
     ]
     if config.site is not None:
         routes.append(Mount("/", app=Site(directory=config.site, html=True), name="site"))
-    middleware = [Middleware(_Headers)]
+    if config.site is not None:
+        headers = site_headers(config.site)
+    else:
+        headers = {k: v for k, v in security_headers().items() if k != "Content-Security-Policy"}
+    middleware = [Middleware(_Headers, headers=headers)]
     if config.cors_origins:
         origins = list(config.cors_origins)
         middleware.append(
