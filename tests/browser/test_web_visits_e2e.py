@@ -21,7 +21,6 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import anxinma
 from anxinma.cli import main
@@ -33,8 +32,8 @@ from .camera import photograph, render_card
 from .conftest import open_page
 
 pytest.importorskip("uvicorn", reason="the [server] extra is not installed")
-from anxinma.server.loadtest import ServerProcess  # noqa: E402
-from anxinma.visitdb import VisitDB  # noqa: E402
+from anxinma.server.loadtest import ServerProcess
+from anxinma.visitdb import VisitDB
 
 
 def cli(*args: str | Path) -> str:

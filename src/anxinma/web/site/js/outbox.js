@@ -75,6 +75,7 @@ export class Outbox {
     this.onFlush = options.onFlush ?? (() => {});
     /** @type {Promise<unknown>} one flush at a time, in the order asked */
     this.queue = Promise.resolve();
+    this.lastAdded = 0;
   }
 
   /**
@@ -82,7 +83,11 @@ export class Outbox {
    * @param {Uint8Array} record @param {Uint8Array} recordId
    */
   async add(record, recordId) {
-    await this.store.put({ id: hex(recordId), text: base64url(record), addedAt: this.now() });
+    // strictly increasing, so that records go out in the order they were made (a clock that
+    // stands still, or two records in one millisecond, would otherwise leave it to chance)
+    const addedAt = Math.max(this.now(), this.lastAdded + 1);
+    this.lastAdded = addedAt;
+    await this.store.put({ id: hex(recordId), text: base64url(record), addedAt });
   }
 
   /** Records waiting. */
