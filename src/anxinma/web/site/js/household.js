@@ -357,7 +357,7 @@ function renderStatus(s) {
   const delivery = outboxState.pending ? s.visitSaved : s.visitSent;
   /** @type {string[]} */
   const lines = [];
-  if (note === 'entered') lines.push(delivery);
+  if (note === 'entered') lines.push(s.visitEntryNote, delivery);
   if (note === 'rated') lines.push(s.visitRated(ratedStars), delivery);
   else if (given.evaluation) lines.push(s.visitRatedToday);
   if (note === 'filed') lines.push(s.visitFiled, delivery);

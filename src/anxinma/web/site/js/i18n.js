@@ -112,6 +112,7 @@ const ZH = {
   visitFiled: '投诉已记录，会发送给发证机构，由工作人员处理',
   visitFiledToday: '今天已投诉过这位服务人员',
   visitRed: '结果为红色：不提供入户确认和评价。如有问题（例如人证不符），可以投诉。',
+  visitEntryNote: '入户确认已记录',
   visitSaved: '已保存在本机，联网后自动发送',
   visitSent: '已发送给发证机构',
   visitPrivacy:
@@ -282,6 +283,7 @@ const EN = {
   visitFiled: 'Complaint recorded; it goes to the card issuer, where a person handles it',
   visitFiledToday: 'You complained about this worker today already',
   visitRed: 'The result is red: no entry confirmation or rating. If something is wrong (e.g. not the person on the card), you can complain.',
+  visitEntryNote: 'Entry recorded',
   visitSaved: 'Kept on this phone; sent when online',
   visitSent: 'Sent to the card issuer',
   visitPrivacy:
