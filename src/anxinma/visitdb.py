@@ -57,12 +57,6 @@ WITH ranked AS (
     WHERE stars IS NOT NULL AND color != 'red' AND live_at_scan = 1 AND flags IS NULL)
 SELECT card_no, cred_id, stars FROM ranked WHERE n = 1
 """
-#: A credential and its last status event at a moment (``None``: never revoked or suspended).
-_CREDENTIAL_AT = """
-SELECT card_no, iat, exp, (SELECT action FROM events e WHERE e.cred_id = c.cred_id AND e.at <= ?
-    AND action IN ('revoke', 'suspend', 'reinstate') ORDER BY at DESC, seq DESC LIMIT 1)
-FROM credentials c WHERE cred_id = ?
-"""
 #: Complaints that count: one per device, credential and day of scan, not flagged (red or not).
 _COMPLAINTS = """
 WITH ranked AS (
@@ -346,59 +340,122 @@ class VisitDB(IssuerDB):
                    leeway: int = DEFAULT_LEEWAY,
                    flood_limit: int = DEFAULT_FLOOD_LIMIT) -> list[list[Stored]]:  # fmt: skip
         """:meth:`store_visits` for several requests at once, in ONE transaction (group commit:
-        one fsync for all of them)."""
+        one fsync for all of them).
+
+        The group is judged record by record, in order, exactly as one INSERT at a time would
+        (a record stored earlier in the group is seen by the later ones: a copy of it is a
+        ``duplicate``, it counts towards its device's flood limit), but with a few set-wise
+        statements: the credentials named and their status events, the record ids already
+        stored and the devices' counts per day are read once for the group, and the new rows
+        go in with one ``executemany``.
+        """
         with self._tx():
-            return [
-                [
-                    self._store(v, data, digest, int(now.timestamp()), leeway, flood_limit)
-                    for v, data, digest in items
-                ]
-                for items, now in jobs
+            flat = [
+                (v, data, digest, int(now.timestamp())) for items, now in jobs for v, data, digest in items
             ]
+            results = self._store_group(flat, leeway, flood_limit)
+        out, at = [], 0
+        for items, _ in jobs:
+            out.append(results[at : at + len(items)])
+            at += len(items)
+        return out
 
-    def _store(self, v: Visit, data: bytes, digest: bytes, at: int, leeway: int, flood_limit: int) -> Stored:
-        db = self._db
-        cred_id = v.credential_id.hex()
-        scanned = int(v.scanned_at.timestamp())
-        cred = db.execute(_CREDENTIAL_AT, (scanned, cred_id)).fetchone()
-        if cred is None:  # (so never stored either)
-            return Stored("refused", VisitReason.UNKNOWN_CREDENTIAL,
-                          message=f"credential {cred_id} was not issued here")  # fmt: skip
-        card_no, iat, exp, last = cred
-        if scanned < iat - leeway:
-            return Stored(
-                "refused", VisitReason.OUT_OF_WINDOW, message="scanned before the credential was issued"
+    def _store_group(self, items: Sequence[tuple[Visit, bytes, bytes, int]], leeway: int,
+                     flood_limit: int) -> list[Stored]:  # fmt: skip
+        days: dict[int, str] = {}
+        facts = [
+            (v.credential_id.hex(), v.device_kid.hex(), scanned, _china_day(scanned, days))
+            for v, _, _, _ in items
+            for scanned in (int(v.scanned_at.timestamp()),)
+        ]
+        creds = self._credentials([cred_id for cred_id, _, _, _ in facts])
+        stored = self._stored_digests([v.record_id for v, _, _, _ in items])
+        counts = self._day_counts({(device, day) for _, device, _, day in facts})
+        rows: list[tuple[Any, ...]] = []
+        out: list[Stored] = []
+        for (v, data, digest, at), (cred_id, device, scanned, day) in zip(items, facts, strict=True):
+            cred = creds.get(cred_id)
+            if cred is None:  # (so never stored either)
+                out.append(Stored("refused", VisitReason.UNKNOWN_CREDENTIAL,
+                                  message=f"credential {cred_id} was not issued here"))  # fmt: skip
+                continue
+            card_no, iat, exp, events = cred
+            if scanned < iat - leeway:
+                out.append(Stored("refused", VisitReason.OUT_OF_WINDOW,
+                                  message="scanned before the credential was issued"))  # fmt: skip
+                continue
+            seen = stored.get(v.record_id)
+            if seen is not None:  # this record id was stored before (or earlier in this group)
+                out.append(_DUPLICATE if seen == digest else _CONFLICT)
+                continue
+            live = scanned < exp and _last_action(events, scanned) in (None, "reinstate")
+            count = counts.get((device, day), 0)
+            counts[(device, day)] = count + 1
+            stored[v.record_id] = digest
+            flood = count >= flood_limit
+            ev = v.evaluation
+            rows.append(
+                (v.record_id, digest, data, device, cred_id, card_no, v.issuer, v.color.value,
+                 ",".join(v.reasons), scanned, day, _seconds(v.entered_at), int(v.made_at.timestamp()),
+                 None if ev is None else ev.stars, None if ev is None else _mask(ev.tags), _mask(v.complaint),
+                 int(live), FLAG_FLOOD if flood else None, at)
+            )  # fmt: skip
+            out.append(_STORED_FLOOD if flood else _STORED)
+        if rows:
+            marks = ", ".join("?" * len(rows[0]))
+            inserted = self._db.executemany(f"INSERT OR IGNORE INTO visits VALUES ({marks})", rows).rowcount
+            if inserted != len(rows):  # pragma: no cover  (ids and digests were read in this transaction)
+                raise RuntimeError(f"{len(rows) - inserted} visit rows were not inserted; nothing is stored")
+        return out
+
+    def _credentials(
+        self, cred_ids: Sequence[str]
+    ) -> dict[str, tuple[str, int, int, list[tuple[int, int, str]]]]:
+        """Credential id -> (card number, iat, exp, its revoke/suspend/reinstate events as
+        (at, seq, action) in order), for those of ``cred_ids`` the issuer recorded."""
+        unique = sorted(set(cred_ids))
+        out: dict[str, tuple[str, int, int, list[tuple[int, int, str]]]] = {}
+        for part in _chunks(unique):
+            marks = ",".join("?" * len(part))
+            for cred_id, card_no, iat, exp in self._db.execute(
+                f"SELECT cred_id, card_no, iat, exp FROM credentials WHERE cred_id IN ({marks})", part
+            ):
+                out[cred_id] = (card_no, iat, exp, [])
+            for cred_id, at, seq, action in self._db.execute(
+                f"SELECT cred_id, at, seq, action FROM events WHERE cred_id IN ({marks})"
+                " AND action IN ('revoke', 'suspend', 'reinstate') ORDER BY at, seq",
+                part,
+            ):
+                out[cred_id][3].append((at, seq, action))
+        return out
+
+    def _stored_digests(self, record_ids: Sequence[bytes]) -> dict[bytes, bytes]:
+        """Record id -> digest of those of ``record_ids`` stored."""
+        out: dict[bytes, bytes] = {}
+        for part in _chunks(sorted(set(record_ids))):
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                f"SELECT record_id, digest FROM visits WHERE record_id IN ({marks})", part
             )
-        live = scanned < exp and last in (None, "reinstate")
-        day = _day(v.scanned_at)
-        device = v.device_kid.hex()
-        count = db.execute(
-            "SELECT COUNT(*) FROM visits WHERE device_kid=? AND scan_day=?", (device, day)
-        ).fetchone()
-        flags = (FLAG_FLOOD,) if count[0] >= flood_limit else ()
-        ev = v.evaluation
-        inserted = db.execute(
-            "INSERT OR IGNORE INTO visits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (v.record_id, digest, data, device, cred_id, card_no, v.issuer, v.color.value,
-             ",".join(v.reasons), scanned, day, _seconds(v.entered_at), int(v.made_at.timestamp()),
-             None if ev is None else ev.stars,
-             None if ev is None or not ev.tags else sum(1 << t.bit for t in ev.tags),
-             sum(1 << c.bit for c in v.complaint) or None, int(live), ",".join(flags) or None, at),
-        )  # fmt: skip
-        if inserted.rowcount == 0:  # this record id (or these bytes) was stored before
-            seen = self._seen(v.record_id, digest)
-            assert seen is not None
-            return seen
-        return Stored("stored", flags=flags)
+            out.update(rows)
+        return out
 
-    def _seen(self, record_id: bytes, digest: bytes) -> Stored | None:
-        """``duplicate`` or ``conflict`` when ``record_id`` is stored, else ``None``."""
-        row = self._db.execute("SELECT digest FROM visits WHERE record_id=?", (record_id,)).fetchone()
-        if row is None:
-            return None
-        if row[0] == digest:
-            return Stored("duplicate")
-        return Stored("refused", VisitReason.CONFLICT, message="another record has this record id")
+    def _day_counts(self, days: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """(device kid, China day) -> records stored about scans that day by that device, for
+        the pairs of ``days`` (by the index on device and day: one range per device)."""
+        out: dict[tuple[str, str], int] = {}
+        if not days:
+            return out
+        low, high = min(d for _, d in days), max(d for _, d in days)
+        for part in _chunks(sorted({device for device, _ in days})):
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                f"SELECT device_kid, scan_day, COUNT(*) FROM visits WHERE device_kid IN ({marks})"
+                " AND scan_day BETWEEN ? AND ? GROUP BY device_kid, scan_day",
+                [*part, low, high],
+            )
+            out.update(((device, day), n) for device, day, n in rows if (device, day) in days)
+        return out
 
     def visit_count(self) -> int:
         """Visit records stored."""
@@ -518,6 +575,44 @@ def _categories(masks: list[int]) -> dict[Complaint, int]:
     """Complaint counts by category (in category order) from category bit masks."""
     counts = {c: sum(1 for m in masks if m >> c.bit & 1) for c in Complaint}
     return {c: n for c, n in counts.items() if n}
+
+
+_STORED = Stored("stored")
+_STORED_FLOOD = Stored("stored", flags=(FLAG_FLOOD,))
+_DUPLICATE = Stored("duplicate")
+_CONFLICT = Stored("refused", VisitReason.CONFLICT, message="another record has this record id")
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def _china_day(seconds: int, cache: dict[int, str]) -> str:
+    """The China day (UTC+08:00, no daylight saving) of a moment in seconds, ISO 8601; ``cache``
+    keeps the few days one group of records names."""
+    n = (seconds + 8 * 3600) // 86400
+    day = cache.get(n)
+    if day is None:
+        day = cache[n] = (_EPOCH + dt.timedelta(days=n)).isoformat()
+    return day
+
+
+def _mask(values: frozenset[Tag] | frozenset[Complaint]) -> int | None:
+    """The bit mask of tags or complaint categories, None for none."""
+    return sum(1 << v.bit for v in values) or None
+
+
+def _chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    """``values`` in slices of at most ``size`` (SQLite's limit on bound parameters)."""
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def _last_action(events: Sequence[tuple[int, int, str]], at: int) -> str | None:
+    """The last of ``events`` ((at, seq, action), in order) at or before ``at``, or None."""
+    last = None
+    for moment, _, action in events:
+        if moment > at:
+            break
+        last = action
+    return last
 
 
 def _seconds(moment: dt.datetime | None) -> int | None:
