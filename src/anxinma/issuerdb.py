@@ -174,10 +174,13 @@ CREATE INDEX visits_device_day ON visits(device_kid, scan_day);
 CREATE INDEX visits_cred ON visits(cred_id)
 """
 # Schema 4 (issue 13 follow-up): a roster re-imported with --replace deregisters the workers
-# and enterprises missing from it (kept, with the moment, so that 持证率 uses the current roster).
+# and enterprises missing from it (kept, with the moment, so that 持证率 uses the current roster);
+# the index of visits by credential goes (no query reads visits by credential alone, and every
+# stored record paid for it).
 _V4 = """
 ALTER TABLE roster_workers ADD COLUMN deregistered_at INTEGER;
-ALTER TABLE roster_enterprises ADD COLUMN deregistered_at INTEGER
+ALTER TABLE roster_enterprises ADD COLUMN deregistered_at INTEGER;
+DROP INDEX IF EXISTS visits_cred
 """
 
 

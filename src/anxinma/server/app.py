@@ -8,7 +8,6 @@ order, what became of each record.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import contextlib
@@ -75,27 +74,46 @@ def decode_record_text(text: object) -> bytes | None:
 class _Endpoint:
     """The state one server process keeps: options, the writer, the rate-limit buckets."""
 
-    def __init__(self, config: ServerConfig) -> None:
+    def __init__(self, config: ServerConfig, headers: dict[str, str]) -> None:
         self.config = config
+        self.headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
         self.writer: Writer | None = None
         self.addresses = Buckets(config.per_process(config.address_rate), config.address_burst)
         self.devices = Buckets(config.per_process(config.device_rate), config.device_burst)
 
-    async def visits(self, request: Request) -> Response:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``POST /v1/visits`` as a bare ASGI application: the hot path of the endpoint, with
+        no request or response objects (the rest of the site goes through Starlette)."""
+        headers = _request_headers(scope)
+        status, extra = 200, {}
         try:
-            return await self._visits(request)
+            answer = await self._visits(scope, headers, receive)
         except _Refused as exc:
-            return _error(exc.status, exc.code, exc.message, exc.headers)
+            status, extra = exc.status, exc.headers
+            answer = {"error": {"code": exc.code, "message": exc.message}}
+        body = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
+        raw = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            *self.headers,
+        ]
+        raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()]
+        origin = headers.get(b"origin")
+        if origin is not None and origin.decode("latin-1") in self.config.cors_origins:
+            raw += [(b"access-control-allow-origin", origin), (b"vary", b"Origin")]
+        await send({"type": "http.response.start", "status": status, "headers": raw})
+        await send({"type": "http.response.body", "body": body})
 
-    async def _visits(self, request: Request) -> Response:
-        address = request.client.host if request.client else "unknown"
+    async def _visits(self, scope: Scope, headers: dict[bytes, bytes], receive: Receive) -> dict[str, Any]:
+        client = scope.get("client")
+        address = client[0] if client else "unknown"
         wait = self.addresses.take(address, time.monotonic())
         if wait:
             raise _Refused(429, "rate_limited", f"too many requests from {address}; retry later",
                            {"Retry-After": str(max(1, round(wait)))})  # fmt: skip
-        if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        if headers.get(b"content-type", b"").split(b";")[0].strip().lower() != b"application/json":
             raise _Refused(415, "unsupported_media_type", "send application/json")
-        texts = _records_of(await self._body(request), self.config.max_records)
+        texts = _records_of(await self._body(headers, receive), self.config.max_records)
         now = self.config.clock()
         results: list[dict[str, Any] | None] = [None] * len(texts)
         checked, where = [], []
@@ -109,7 +127,7 @@ class _Endpoint:
         if checked:
             assert self.writer is not None
             try:
-                stored = await asyncio.wrap_future(self.writer.submit(checked, now))
+                stored = await self.writer.store(checked, now)
             except Exception as exc:  # the transaction failed: nothing acknowledged
                 raise _Refused(503, "unavailable", f"the records could not be stored ({type(exc).__name__}); "
                                                    "send them again later") from None  # fmt: skip
@@ -117,7 +135,7 @@ class _Endpoint:
                 results[i] = _result(visit.record_id.hex(), result)
         done = [r for r in results if r is not None]
         counts = {k: sum(1 for r in done if r["outcome"] == k) for k in ("stored", "duplicate", "refused")}
-        return JSONResponse({"results": done, **counts})
+        return {"results": done, **counts}
 
     def _check(self, text: object, now: dt.datetime) -> dict[str, Any] | tuple[Any, bytes, bytes]:
         if isinstance(text, str) and len(text) > _MAX_RECORD_TEXT:
@@ -137,17 +155,21 @@ class _Endpoint:
                                  "this device sent too many records; send this one again later")  # fmt: skip
         return visit, data, record_digest(data)
 
-    async def _body(self, request: Request) -> bytes:
+    async def _body(self, headers: dict[bytes, bytes], receive: Receive) -> bytes:
         limit = self.config.max_body
-        declared = request.headers.get("content-length")
+        declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             raise _Refused(413, "body_too_large", f"a request body holds at most {limit} bytes")
         body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _Refused(400, "bad_request", "the client went away before the body was complete")
+            body += message.get("body", b"")
             if len(body) > limit:
                 raise _Refused(413, "body_too_large", f"a request body holds at most {limit} bytes")
-        return bytes(body)
+            if not message.get("more_body", False):
+                return bytes(body)
 
     async def health(self, request: Request) -> Response:
         return JSONResponse({"ok": True})
@@ -233,9 +255,32 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return _error(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
 
 
-def create_app(config: ServerConfig) -> Starlette:
+def _request_headers(scope: Scope) -> dict[bytes, bytes]:
+    """The request's headers by lower-case name (the last of a repeated one)."""
+    return {name.lower(): value for name, value in scope.get("headers", ())}
+
+
+class _Dispatch:
+    """``POST /v1/visits`` straight to the endpoint; everything else (the site, health, errors,
+    CORS preflight, the lifespan) through Starlette."""
+
+    def __init__(self, visits: _Endpoint, site: Starlette) -> None:
+        self.visits, self.site = visits, site
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/v1/visits":
+            await self.visits(scope, receive, send)
+        else:
+            await self.site(scope, receive, send)
+
+
+def create_app(config: ServerConfig) -> ASGIApp:
     """The ASGI application for ``config``; the writer starts with the application (lifespan)."""
-    endpoint = _Endpoint(config)
+    if config.site is not None:
+        headers = site_headers(config.site)
+    else:
+        headers = {k: v for k, v in security_headers().items() if k != "Content-Security-Policy"}
+    endpoint = _Endpoint(config, headers)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -246,15 +291,11 @@ def create_app(config: ServerConfig) -> Starlette:
             endpoint.writer.close()
 
     routes: list[Route | Mount] = [
-        Route("/v1/visits", endpoint.visits, methods=["POST"]),
+        Route("/v1/visits", endpoint, methods=["POST"]),  # (POST never gets here: _Dispatch; others: 405)
         Route("/v1/health", endpoint.health, methods=["GET"]),
     ]
     if config.site is not None:
         routes.append(Mount("/", app=Site(directory=config.site, html=True), name="site"))
-    if config.site is not None:
-        headers = site_headers(config.site)
-    else:
-        headers = {k: v for k, v in security_headers().items() if k != "Content-Security-Policy"}
     middleware = [Middleware(_Headers, headers=headers)]
     if config.cors_origins:
         origins = list(config.cors_origins)
@@ -263,10 +304,11 @@ def create_app(config: ServerConfig) -> Starlette:
                 CORSMiddleware, allow_origins=origins, allow_methods=["POST"], allow_headers=["content-type"]
             )
         )
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
+    site = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
                      exception_handlers={HTTPException: _http_error})  # fmt: skip
+    return _Dispatch(endpoint, site)
 
 
-def from_environment() -> Starlette:
+def from_environment() -> ASGIApp:
     """The application of a worker process, from the options in :data:`CONFIG_VARIABLE`."""
     return create_app(ServerConfig.from_json(os.environ[CONFIG_VARIABLE]))
