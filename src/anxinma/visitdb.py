@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +42,8 @@ __all__ = [
     "WorkerRatings",
 ]
 
+#: One request's checked records (visit, signed bytes, SHA-256) and when they were received.
+Job = tuple[Sequence[tuple[Visit, bytes, bytes]], dt.datetime]
 #: Records of one device about scans on one China-time day beyond which its records are flagged.
 DEFAULT_FLOOD_LIMIT = 20
 FLAG_FLOOD = "flood"
@@ -136,6 +138,7 @@ class VisitDB(IssuerDB):
         super().__init__(path)
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=30000")
+        self._db.execute("PRAGMA mmap_size=1073741824")
 
     class _SpinTx:
         """``BEGIN IMMEDIATE``, retried every half millisecond while another process holds
@@ -336,11 +339,13 @@ class VisitDB(IssuerDB):
         """
         return self.store_jobs([(records, now)], leeway=leeway, flood_limit=flood_limit)[0]
 
-    def store_jobs(self, jobs: Sequence[tuple[Sequence[tuple[Visit, bytes, bytes]], dt.datetime]], *,
-                   leeway: int = DEFAULT_LEEWAY,
-                   flood_limit: int = DEFAULT_FLOOD_LIMIT) -> list[list[Stored]]:  # fmt: skip
+    def store_jobs(self, jobs: Sequence[Job], *, leeway: int = DEFAULT_LEEWAY,
+                   flood_limit: int = DEFAULT_FLOOD_LIMIT,
+                   more: Callable[[], Sequence[Job]] | None = None) -> list[list[Stored]]:  # fmt: skip
         """:meth:`store_visits` for several requests at once, in ONE transaction (group commit:
-        one fsync for all of them).
+        one fsync for all of them).  ``more``, called once the write lock is held, gives the
+        requests that arrived meanwhile: they join the group (the answer lists ``jobs`` then
+        those, in order).
 
         The group is judged record by record, in order, exactly as one INSERT at a time would
         (a record stored earlier in the group is seen by the later ones: a copy of it is a
@@ -350,6 +355,8 @@ class VisitDB(IssuerDB):
         go in with one ``executemany``.
         """
         with self._tx():
+            if more is not None:
+                jobs = [*jobs, *more()]
             flat = [
                 (v, data, digest, int(now.timestamp())) for items, now in jobs for v, data, digest in items
             ]

@@ -2,6 +2,12 @@
 commits the records of every request waiting at that moment in ONE transaction (group
 commit), then answers each request (spec/visit-v1.md §6.3).
 
+A commit costs about the same whether it holds one request or twenty (an fsync of a few
+milliseconds, and the index pages it writes, which records of one group share), so the
+writer lets a small group wait a few milliseconds for more (:data:`LINGER`, until
+:data:`FULL_GROUP` records), and takes in whatever arrived while it waited for the write
+lock of another server process.  docs/benchmarks.md has the figures.
+
 Checking a record (parsing, the Ed25519 signature) happens in the request handlers;
 only checked records reach the writer.  A request is answered after the transaction
 holding its records has committed, and a commit is durable when it returns
@@ -16,6 +22,7 @@ import asyncio
 import datetime as dt
 import queue
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from pathlib import Path
@@ -29,6 +36,10 @@ __all__ = ["Writer"]
 Items = Sequence[tuple[Visit, bytes, bytes]]
 #: Requests committed together at most (bounds one transaction's time).
 MAX_GROUP = 256
+#: How long a group smaller than FULL_GROUP records waits for more requests (seconds): the
+#: latency a quiet server adds to an answer, for fewer, fuller commits under load.
+LINGER = 0.004
+FULL_GROUP = 200
 #: A request waiting: its records, when they were received, and where its answer goes (a
 #: future of the event loop, resolved with the others of its group in one call from the
 #: writer thread; or a thread-safe future for callers outside a loop).
@@ -76,12 +87,29 @@ class Writer:
         try:
             while (first := self._queue.get()) is not None:
                 group = [first]
-                stop = self._drain(group)
-                self._commit(db, group)
-                if stop:
+                stopping = self._linger(group)
+                if self._commit(db, group, drain=not stopping) or stopping:
                     break
         finally:
             db.close()
+
+    def _linger(self, group: list[_Job]) -> bool:
+        """Let a small group wait up to LINGER for more requests; True when a stop came."""
+        deadline = time.monotonic() + LINGER
+        records = sum(len(items) for items, _, _ in group)
+        while records < FULL_GROUP and len(group) < MAX_GROUP:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                job = self._queue.get(timeout=remaining)
+            except queue.Empty:
+                break
+            if job is None:
+                return True
+            group.append(job)
+            records += len(job[0])
+        return False
 
     def _drain(self, group: list[_Job]) -> bool:
         """Add the requests already waiting to ``group``; True when a stop was among them."""
@@ -95,10 +123,24 @@ class Writer:
             group.append(job)
         return False
 
-    def _commit(self, db: VisitDB, group: list[_Job]) -> None:
+    def _commit(self, db: VisitDB, group: list[_Job], *, drain: bool) -> bool:
+        """Store ``group`` and (``drain``) every request that arrived until the write lock was
+        held (with several server processes, the lock may be another's for a while: what
+        queued meanwhile goes into the same transaction), then answer them all.  True when a
+        stop was among the requests drained."""
+        stop = False
+
+        def more() -> list[tuple[Items, dt.datetime]]:
+            nonlocal stop
+            first = len(group)
+            stop = self._drain(group)
+            return [(items, now) for items, now, _ in group[first:]]
+
         try:
-            results: list[Any] = db.store_jobs([(items, now) for items, now, _ in group],
-                                               leeway=self._leeway, flood_limit=self._flood)  # fmt: skip
+            jobs = [(items, now) for items, now, _ in group]
+            results: list[Any] = db.store_jobs(
+                jobs, leeway=self._leeway, flood_limit=self._flood, more=more if drain else None
+            )
             failed = None
         except Exception as exc:  # the transaction was rolled back: nothing is acknowledged
             results, failed = [None] * len(group), exc
@@ -109,6 +151,7 @@ class Writer:
                 _settle(done, result, failed)
         if waiting and self._loop is not None:
             self._loop.call_soon_threadsafe(_settle_all, waiting, failed)
+        return stop
 
 
 def _settle(done: Any, result: Any, failed: BaseException | None) -> None:
