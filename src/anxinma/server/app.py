@@ -8,7 +8,6 @@ order, what became of each record.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import contextlib
 import datetime as dt
@@ -41,6 +40,8 @@ __all__ = ["CONFIG_VARIABLE", "create_app", "from_environment"]
 #: The environment variable that hands the options to worker processes (JSON).
 CONFIG_VARIABLE = "ANXINMA_SERVE_CONFIG"
 _B64URL = re.compile(r"[A-Za-z0-9_-]*\Z")
+_FROM_URL = bytes.maketrans(b"-_", b"+/")
+_TO_URL = bytes.maketrans(b"+/", b"-_")
 _MAX_RECORD_TEXT = -(-MAX_RECORD_BYTES * 4 // 3)  # base64url of a 1024-byte record: 1366 characters
 
 
@@ -62,11 +63,14 @@ def decode_record_text(text: object) -> bytes | None:
         or len(text) % 4 == 1
     ):
         return None
+    raw = text.encode("ascii")  # (the pattern admits ASCII only)
     try:
-        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        data = binascii.a2b_base64(raw.translate(_FROM_URL) + b"=" * (-len(raw) % 4))
     except (binascii.Error, ValueError):
         return None
-    if base64.urlsafe_b64encode(data).rstrip(b"=").decode() != text:  # non-zero padding bits
+    if (
+        binascii.b2a_base64(data, newline=False).translate(_TO_URL).rstrip(b"=") != raw
+    ):  # non-zero padding bits
         return None
     return data
 
@@ -80,6 +84,7 @@ class _Endpoint:
         self.writer: Writer | None = None
         self.addresses = Buckets(config.per_process(config.address_rate), config.address_burst)
         self.devices = Buckets(config.per_process(config.device_rate), config.device_burst)
+        self.max_age = dt.timedelta(days=config.max_age_days)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """``POST /v1/visits`` as a bare ASGI application: the hot path of the endpoint, with
@@ -146,8 +151,7 @@ class _Endpoint:
                 None, VisitReason.MALFORMED, "not canonical base64url (RFC 4648 §5, no padding)"
             )
         try:
-            visit = open_visit(data, now=now, leeway=self.config.leeway,
-                               max_age=dt.timedelta(days=self.config.max_age_days))  # fmt: skip
+            visit = open_visit(data, now=now, leeway=self.config.leeway, max_age=self.max_age)
         except VisitError as exc:
             return _refused_json(None, exc.reason, str(exc))
         if self.devices.take(visit.device_kid.hex(), time.monotonic()):
