@@ -263,7 +263,7 @@ def test_english_and_screen_reader_labels(page: Any) -> None:
     page.click("#visit-enter")
     page.wait_for_selector("#visit[data-step=entered]")
     text = page.inner_text("#visit")
-    assert "Entry confirmed" in text and "on time" in text and "anonymous key" in text
+    assert "Entry confirmed" in text and "on time" in text and "a pseudonym" in text
     assert page.inner_text("#visit-rate") == "Send rating"
     labels = page.evaluate(
         """() => [...document.querySelectorAll('#visit input')].map((i) => [i.id, i.labels.length,

@@ -117,7 +117,8 @@ const ZH = {
   visitSent: '已发送给发证机构',
   visitPrivacy:
     '会发送给发证机构的：这张服务证的编号摘要、核验结果（颜色和原因）、扫码和入户的时间、您选的星级和标签或投诉类别。' +
-    '用本机自动生成的匿名密钥签名，不含您的姓名、电话、地址或位置，也没有可以填写文字的地方。',
+    '用本机自己生成的密钥签名，不含您的姓名、电话、地址或位置，也没有可以填写文字的地方；' +
+    '发证机构能看出几条记录来自同一部手机，但不知道是谁的手机（化名，不是实名）。',
   visitNoEd25519: '此浏览器不能生成签名密钥（不支持 Ed25519），无法提交入户确认、评价或投诉；核验不受影响。更新浏览器或系统后即可使用。',
   visitNoStorage: '此浏览器不能在本机保存数据（例如无痕模式），无法提交入户确认、评价或投诉；核验不受影响。',
   visitFailed: '保存失败，请重试',
@@ -288,8 +289,8 @@ const EN = {
   visitSent: 'Sent to the card issuer',
   visitPrivacy:
     'What the card issuer receives: a digest of this card\'s number, the result (colour and reasons), the times of the scan and the entry, ' +
-    'your stars and tags or complaint categories. Signed by an anonymous key this phone made for itself: no name, phone number, address or ' +
-    'location, and nowhere to type text.',
+    'your stars and tags or complaint categories. Signed by a key this phone made for itself: no name, phone number, address or ' +
+    'location, and nowhere to type text; the issuer can tell that records come from the same phone, not whose phone it is (a pseudonym).',
   visitNoEd25519: 'This browser cannot make a signing key (no Ed25519): entry, ratings and complaints cannot be sent; checking codes works. Update the browser or the system to use them.',
   visitNoStorage: 'This browser cannot keep data on this phone (e.g. a private window): entry, ratings and complaints cannot be sent; checking codes works.',
   visitFailed: 'Could not save it; try again',
