@@ -161,7 +161,7 @@ ENCODING_OPTION = click.option(
     show_default=True,
     help="The input's text encoding. UTF-8 may start with a byte order mark (UTF-16 with a byte order "
     "mark is recognised too); gb18030 reads what Excel on Chinese Windows saves as CSV (GBK is read as "
-    "its superset GB 18030), and is never guessed.",
+    "its superset GB 18030), used only when given.",
 )
 
 
