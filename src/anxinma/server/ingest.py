@@ -38,8 +38,8 @@ Items = Sequence[tuple[Visit, bytes, bytes]]
 MAX_GROUP = 256
 #: How long a group smaller than FULL_GROUP records waits for more requests (seconds): the
 #: latency a quiet server adds to an answer, for fewer, fuller commits under load.
-LINGER = 0.004
-FULL_GROUP = 200
+LINGER = 0.010
+FULL_GROUP = 400
 #: A request waiting: its records, when they were received, and where its answer goes (a
 #: future of the event loop, resolved with the others of its group in one call from the
 #: writer thread; or a thread-safe future for callers outside a loop).
