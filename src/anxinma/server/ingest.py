@@ -94,22 +94,11 @@ class Writer:
             db.close()
 
     def _linger(self, group: list[_Job]) -> bool:
-        """Let a small group wait up to LINGER for more requests; True when a stop came."""
-        deadline = time.monotonic() + LINGER
-        records = sum(len(items) for items, _, _ in group)
-        while records < FULL_GROUP and len(group) < MAX_GROUP:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            try:
-                job = self._queue.get(timeout=remaining)
-            except queue.Empty:
-                break
-            if job is None:
-                return True
-            group.append(job)
-            records += len(job[0])
-        return False
+        """Let a small group wait LINGER for more requests (one sleep, not a wake-up per
+        request), then take what came; True when a stop came."""
+        if sum(len(items) for items, _, _ in group) < FULL_GROUP:
+            time.sleep(LINGER)
+        return self._drain(group)
 
     def _drain(self, group: list[_Job]) -> bool:
         """Add the requests already waiting to ``group``; True when a stop was among them."""
