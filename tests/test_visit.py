@@ -343,3 +343,14 @@ def test_schema_3_migrates_to_4_keeping_visits_and_roster(tmp_path: Path) -> Non
         assert names == {"visits", "sqlite_autoindex_visits_1", "visits_card_day", "visits_device_day"}
         columns = {r[1] for r in again._db.execute("PRAGMA table_info(roster_workers)")}
         assert "deregistered_at" in columns
+
+
+def test_the_china_day_of_a_stored_record_is_the_calendar_day_in_utc_plus_8() -> None:
+    from anxinma.model import CST
+    from anxinma.visitdb import _china_day
+
+    cache: dict[int, str] = {}
+    edges = (0, 57_599, 57_600, 1_795_000_000 - 1, 2**32 - 1)  # 57,600 s: midnight in China
+    for seconds in (*edges, *range(1_700_000_000, 1_700_200_000, 3_581)):
+        expected = dt.datetime.fromtimestamp(seconds, dt.UTC).astimezone(CST).date().isoformat()
+        assert _china_day(seconds, cache) == expected, seconds

@@ -118,10 +118,6 @@ class WorkerRatings:
         return rating_summary(self.stars)
 
 
-def _day(moment: dt.datetime) -> str:
-    return moment.astimezone(CST).date().isoformat()
-
-
 def _bits(value: int | None, names: Sequence[Any]) -> list[Any]:
     return [] if value is None else [n for n in names if value >> n.bit & 1]
 
