@@ -1,6 +1,6 @@
 """Load test of ``anxinma serve`` on 127.0.0.1, against the machine's raw Ed25519 verify rate.
 
-    python bench/visits_load.py [--records 20000] [--clients 50] [--batch 25] [--json]
+    python bench/visits_load.py [--records 20000] [--clients 50] [--batch 25] [--rounds 3] [--json]
 
 Bounded: it stops by itself (every record answered, or a 10-minute deadline).  One run:
 
@@ -18,10 +18,19 @@ Bounded: it stops by itself (every record answered, or a 10-minute deadline).  O
    with its reason), the database checked;
 4. the same with one record per request (what a phone sends);
 5. the raw rate measured again (the machine is shared: the figure used is the
-   best of three rounds before and three after the load, the most the machine did:
-   the ratio is conservative).
+   best of three rounds before and three after the load, the most the machine did).
 
-Reported: records/s, request latency p50/p99, and ingest / raw verify rate.
+Steps 3 and 4 run ``--rounds`` times each (a fresh database and plan every time), and the
+ratio is taken from the best round, as the raw rate is from its best round: on a machine
+shared with other jobs both sides are "the most it did".  Every round is reported.
+
+Reported per round: records/s, request latency p50/p99, and the ratio to the raw verify
+rate three ways, because the machine is shared and its capacity moves during a run:
+to the best raw rate of the whole run (conservative); to the raw rate measured just
+before and just after that round ("around": the same conditions); and by CPU time: the
+raw verify's CPU per signature over the CPU the server processes and the client spent
+per record (read from /proc; what the ratio is when the cores are all this work has).
+The load average is recorded with each round.
 """
 
 from __future__ import annotations
@@ -83,11 +92,34 @@ def raw_rates(items: list[tuple[bytes, bytes, bytes]], processes: int, rounds: i
     return max(ones), max(everys)
 
 
+def _cpu_of_group(pgid: int) -> float | None:
+    """CPU seconds (user + system) of the live processes of a process group (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, seen = 0.0, False
+    for name in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", encoding="ascii", errors="replace") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+            seen = True
+    return total if seen else None
+
+
 def load(db: Path, plan: list[Planned], *, workers: int, clients: int, batch: int) -> dict[str, Any]:
     server = ServerProcess(db, workers=workers, extra=["--address-rate", "0"])
     server.start()
     try:
+        server_cpu = _cpu_of_group(server.process.pid)
+        client_cpu = time.process_time()
         sent = send("127.0.0.1", server.port, plan, clients=clients, batch=batch, timeout=600)
+        client_cpu = time.process_time() - client_cpu
+        after = _cpu_of_group(server.process.pid)
+        server_cpu = None if server_cpu is None or after is None else after - server_cpu
     finally:
         server.stop()
     problems = check(db, plan, sent)
@@ -106,6 +138,9 @@ def load(db: Path, plan: list[Planned], *, workers: int, clients: int, batch: in
         "good": sum(1 for p in plan if p.expect == "stored" and not p.copy),
         "copies": sum(1 for p in plan if p.copy),
         "bad": sum(1 for p in plan if p.expect != "stored"),
+        "server_cpu_us_per_record": None if server_cpu is None else round(1e6 * server_cpu / len(plan)),
+        "client_cpu_us_per_record": round(1e6 * client_cpu / len(plan)),
+        "load_average": os.getloadavg()[0],
     }
 
 
@@ -114,6 +149,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--batch", type=int, default=25)
+    parser.add_argument("--rounds", type=int, default=3, help="loads of each kind (the best is used)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     cores = cpu_count()
@@ -124,10 +160,20 @@ def main() -> None:
         plan = prepare(db, records=args.records, now=now_cst(), seed=1)
         items = _signed(plan)
         before = raw_rates(items, cores)
-        results["runs"].append(load(db, plan, workers=cores, clients=args.clients, batch=args.batch))
-        os.remove(db)
-        plan = prepare(db, records=args.records, now=now_cst(), seed=2)
-        results["runs"].append(load(db, plan, workers=cores, clients=args.clients, batch=1))
+        seed = 1
+        for batch in (args.batch, 1):
+            for _ in range(args.rounds):
+                if seed > 1:
+                    for suffix in ("", "-wal", "-shm"):
+                        Path(f"{db}{suffix}").unlink(missing_ok=True)
+                    plan = prepare(db, records=args.records, now=now_cst(), seed=seed)
+                seed += 1
+                around = raw_rates(items, cores, rounds=1)[1]
+                run = load(db, plan, workers=cores, clients=args.clients, batch=batch)
+                around = (around + raw_rates(items, cores, rounds=1)[1]) / 2
+                run["raw_all_cores_around"] = round(around)
+                run["ratio_around"] = round(run["records_per_s"] / around, 2)
+                results["runs"].append(run)
         after = raw_rates(items, cores)
     results["raw_verify_one_process"] = round(max(before[0], after[0]))
     results["raw_verify_all_cores"] = round(max(before[1], after[1]))
@@ -136,6 +182,16 @@ def main() -> None:
     for run in results["runs"]:
         run["ratio_all_cores"] = round(run["records_per_s"] / results["raw_verify_all_cores"], 2)
         run["ratio_one_process"] = round(run["records_per_s"] / results["raw_verify_one_process"], 2)
+    results["raw_verify_cpu_us"] = round(1e6 / results["raw_verify_one_process"])
+    for run in results["runs"]:
+        cpu = run["server_cpu_us_per_record"]
+        spent = None if cpu is None else cpu + run["client_cpu_us_per_record"]
+        per_signature = 1e6 / results["raw_verify_one_process"]
+        run["ratio_cpu"] = None if spent is None else round(per_signature / spent, 2)
+    results["best"] = {
+        str(batch): max((r for r in results["runs"] if r["batch"] == batch), key=lambda r: r["records_per_s"])
+        for batch in (args.batch, 1)
+    }
     if args.json:
         print(json.dumps(results, indent=2))
     else:
@@ -149,15 +205,28 @@ def _print(r: dict[str, Any]) -> None:
     print(f"raw Ed25519 verify: {one:,}/s in one process, {every:,}/s on {r['cores']} cores "
           f"(measurements {r['raw_measurements']}); load average {r['load_average_before']:.1f} before, "
           f"{r['load_average_after']:.1f} after")  # fmt: skip
-    columns = ["records/request", "records", "requests", "records/s", "p50", "p99", "/ raw (all cores)",
-               "/ raw (1 process)", "exact"]  # fmt: skip
+    print(f"raw verify: {r['raw_verify_cpu_us']} us of CPU per signature in one process")
+    columns = ["records/request", "records/s", "p50", "p99", "/ best raw (all cores)", "raw around",
+               "/ raw around", "server CPU/record", "client CPU/record", "/ raw by CPU", "load",
+               "exact"]  # fmt: skip
     print("| " + " | ".join(columns) + " |")
-    print("|" + " ---: |" * 8 + " --- |")
+    print("|" + " ---: |" * 11 + " --- |")
     for run in r["runs"]:
-        cells = [run["batch"], f"{run['records']:,}", f"{run['requests']:,}", f"{run['records_per_s']:,}",
-                 f"{run['p50_ms']} ms", f"{run['p99_ms']} ms", run["ratio_all_cores"],
-                 run["ratio_one_process"], "yes" if run["exact"] else run["problems"]]  # fmt: skip
+        cpu = run["server_cpu_us_per_record"]
+        cells = [run["batch"], f"{run['records_per_s']:,}", f"{run['p50_ms']} ms", f"{run['p99_ms']} ms",
+                 run["ratio_all_cores"], f"{run['raw_all_cores_around']:,}", run["ratio_around"],
+                 "?" if cpu is None else f"{cpu} us", f"{run['client_cpu_us_per_record']} us",
+                 run["ratio_cpu"], f"{run['load_average']:.1f}",
+                 "yes" if run["exact"] else run["problems"]]  # fmt: skip
         print("| " + " | ".join(str(c) for c in cells) + " |")
+    for batch in r["best"]:
+        runs = [x for x in r["runs"] if str(x["batch"]) == batch]
+        around = sorted(x["ratio_around"] for x in runs)
+        cpu = sorted(x["ratio_cpu"] for x in runs if x["ratio_cpu"] is not None)
+        print(f"{batch} a request: best {max(x['records_per_s'] for x in runs):,} records/s; ratio to the "
+              f"{r['cores']}-core raw rate: best-raw {max(x['ratio_all_cores'] for x in runs)}, around "
+              f"{around[len(around) // 2]} (median of {around}), by CPU {cpu[len(cpu) // 2] if cpu else '?'} "
+              f"(median of {cpu})")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
 """Screenshots of the verifier page at 360x640 (a small phone) for docs/ and the README.
 
-    python scripts/web-screenshots.py            # writes docs/web-green.png, web-yellow.png, web-red.png
+    python scripts/web-screenshots.py
+
+writes docs/web-green.png, web-yellow.png, web-red.png (right after a code was checked) and
+docs/web-visit-confirm.png, web-visit-rate.png, web-visit-complaint.png (issue 13: the
+green verdict with 确认入户 under the thumb; the rating after the entry, 5 stars and two
+tags chosen; a complaint after a red verdict, two categories chosen).
 
 The page is built for the test deployment of tests/browser/pki.py and shown in Debian's
 Chromium at 360x640 CSS pixels (device scale 2, as on most phones), its clock set to that
-deployment's NOW; each screenshot is what the phone shows right after a code was checked.
+deployment's NOW.
 """
 
 from __future__ import annotations
@@ -33,6 +38,36 @@ SHOTS = {
 }
 
 
+def _check(page: object, code: str, color: str) -> None:
+    page.fill("#code", code)  # type: ignore[attr-defined]
+    page.click("#check")  # type: ignore[attr-defined]
+    page.wait_for_selector(f"#visit[data-step={'red' if color == 'red' else 'scanned'}]")  # type: ignore[attr-defined]
+
+
+def _confirm(page: object) -> None:
+    _check(page, pki.code(), "green")
+    page.evaluate("() => window.scrollTo(0, 0)")  # type: ignore[attr-defined]
+
+
+def _rate(page: object) -> None:
+    _check(page, pki.code(), "green")
+    page.click("#visit-enter")  # type: ignore[attr-defined]
+    for control in ("#visit-star-5", "#visit-tag-punctual", "#visit-tag-careful"):
+        page.click(control)  # type: ignore[attr-defined]
+    page.evaluate("() => document.querySelector('#visit').scrollIntoView({block: 'start'})")  # type: ignore[attr-defined]
+
+
+def _complain(page: object) -> None:
+    _check(page, pki.code(index=pki.REVOKED_INDEX), "red")
+    page.click("#visit-complain")  # type: ignore[attr-defined]
+    for control in ("#visit-complaint-identity", "#visit-complaint-safety"):
+        page.click(control)  # type: ignore[attr-defined]
+    page.evaluate("() => document.querySelector('#visit').scrollIntoView({block: 'start'})")  # type: ignore[attr-defined]
+
+
+VISITS = {"confirm": _confirm, "rate": _rate, "complaint": _complain}
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as driver:
         build_site(
@@ -53,6 +88,17 @@ def main() -> int:
             out = ROOT / "docs" / f"web-{color}.png"
             page.screenshot(path=str(out))
             print(f"wrote {out.relative_to(ROOT)} ({dt.date.today()})")
+            page.close()
+        for name, act in VISITS.items():
+            page = browser.new_page(viewport={"width": 360, "height": 640}, device_scale_factor=2)
+            page.clock.install(time=pki.NOW)
+            page.clock.set_fixed_time(pki.NOW)
+            page.goto(site.url)
+            page.wait_for_selector("body[data-ready=true]")
+            act(page)
+            out = ROOT / "docs" / f"web-visit-{name}.png"
+            page.screenshot(path=str(out))
+            print(f"wrote {out.relative_to(ROOT)}")
             page.close()
         browser.close()
         site.stop()

@@ -17,7 +17,7 @@ from anxinma.issuerdb import Issuance
 from anxinma.keys import private_key_pem
 from anxinma.model import CST, StatusRef
 from anxinma.report import coverage_summary, roster_coverage
-from anxinma.roster import RosterWorker, decode_text
+from anxinma.roster import RosterWorker
 from anxinma.visit import record_digest
 from anxinma.visitdb import VisitDB
 
@@ -93,6 +93,15 @@ def _roster_rows() -> list[str]:
     return rows
 
 
+def _valid_rows() -> list[str]:
+    """Four registered workers in two enterprises, every ID number valid."""
+    from anxinma.gbcodes import id_check_char
+
+    rows = _roster_rows()
+    rows[3] = rows[3].replace("330203199001011234", "33020319900101123" + id_check_char("33020319900101123"))
+    return rows
+
+
 def test_roster_import_gb18030_reimport_updates_and_coverage(tmp_path: Path) -> None:
     db, _ = new_db(tmp_path / "i.db", count=2)  # two of the registered workers hold cards
     db.close()
@@ -104,6 +113,10 @@ def test_roster_import_gb18030_reimport_updates_and_coverage(tmp_path: Path) -> 
     text = ROSTER_HEADER + "\n".join([*rows, "330203199001011235,坏,X,,,"]) + "\n"
     (tmp_path / "roster.csv").write_bytes(text.encode("gb18030"))
     code, _, err = run("roster", "import", str(tmp_path / "roster.csv"), "--db", str(tmp_path / "i.db"))
+    assert code == 2 and err.count("\n") == 1, err  # GB 18030 is never guessed
+    assert "not UTF-8" in err and "give --encoding gb18030" in err
+    code, _, err = run("roster", "import", str(tmp_path / "roster.csv"), "--db", str(tmp_path / "i.db"),
+                       "--encoding", "gb18030")  # fmt: skip
     assert code == 1 and "row 6: id_number:" in err and "4 workers added, 0 updated, 1 bad rows" in err
     (tmp_path / "again.csv").write_bytes(b"\xef\xbb\xbf" + (ROSTER_HEADER + "\n".join(rows) + "\n").encode())
     code, _, err = run("roster", "import", str(tmp_path / "again.csv"), "--db", str(tmp_path / "i.db"))
@@ -118,12 +131,56 @@ def test_roster_import_gb18030_reimport_updates_and_coverage(tmp_path: Path) -> 
     assert "| 海曙大众家政 | 海曙区 |" in out and "| 江北某家政 | 江北区 |" in out
 
 
-def test_decoding_csv_files() -> None:
-    assert decode_text("姓名\n".encode("gb18030"), name="x") == "姓名\n"
-    assert decode_text("\ufeff姓名\n".encode(), name="x") == "姓名\n"
-    assert decode_text("姓名\n".encode("utf-16"), name="x") == "姓名\n"
-    with pytest.raises(anxinma.UsageError, match="byte 0"):
-        decode_text(b"\xff\xff\xff", name="x")
+def test_csv_files_are_read_as_batch_reads_them(tmp_path: Path) -> None:
+    """roster import and orders import share batch's text reader (issue 10 item 2): UTF-8 with or
+    without a BOM and UTF-16 with a BOM by themselves; anything else only with --encoding."""
+    db, _ = new_db(tmp_path / "i.db", count=1)
+    db.close()
+    text = ROSTER_HEADER + "\n".join(_valid_rows()) + "\n"
+    for n, data in enumerate([text.encode("utf-16"), text.encode("utf-16-be").join([b"\xfe\xff", b""]),
+                              b"\xef\xbb\xbf" + text.encode(), text.encode()]):  # fmt: skip
+        (tmp_path / f"r{n}.csv").write_bytes(data)
+        code, _, err = run("roster", "import", str(tmp_path / f"r{n}.csv"), "--db", str(tmp_path / "i.db"))
+        assert code == 0 and "4 registered workers" in err, (n, err)
+    latin = "order_id,card_no,service_date\nÄ1,NBT000000,2026-03-02\n".encode("latin-1")
+    (tmp_path / "latin.csv").write_bytes(latin)
+    code, _, err = run("orders", "import", str(tmp_path / "latin.csv"), "--db", str(tmp_path / "i.db"))
+    assert code == 2 and err.count("\n") == 1 and "latin.csv byte 30 (line 2): not UTF-8" in err, err
+    (tmp_path / "odd.csv").write_bytes(b"\xff\xfe" + b"\x00\xd8")  # a BOM, then a lone surrogate
+    code, _, err = run("orders", "import", str(tmp_path / "odd.csv"), "--db", str(tmp_path / "i.db"))
+    assert code == 2 and err.count("\n") == 1 and "not UTF-16 text" in err, err
+
+
+def test_roster_replace_deregisters_the_missing(tmp_path: Path) -> None:
+    """A re-import adds and updates; only --replace takes people off the roster (with the day),
+    and 持证率 then counts the current roster.  A deregistered worker listed again is back."""
+    db, _ = new_db(tmp_path / "i.db", count=2)  # NBT000000 and NBT000001 hold cards
+    db.close()
+    path = str(tmp_path / "i.db")
+    rows = _valid_rows()
+    (tmp_path / "all.csv").write_text(ROSTER_HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "less.csv").write_text(ROSTER_HEADER + "\n".join(rows[1:3]) + "\n", encoding="utf-8")
+    assert run("roster", "import", str(tmp_path / "all.csv"), "--db", path)[0] == 0
+    code, _, err = run("roster", "import", str(tmp_path / "less.csv"), "--db", path)
+    assert code == 0 and "4 registered workers and 2 enterprises" in err  # nobody removed
+    later = NOW + dt.timedelta(days=1)
+    code, _, err = run("roster", "import", str(tmp_path / "less.csv"), "--db", path, "--replace",
+                       "--now", later.isoformat())  # fmt: skip
+    assert code == 0 and "0 workers added, 2 updated, 2 deregistered" in err, err
+    assert "2 registered workers and 1 enterprises" in err, err
+    code, out, _ = run("report", "coverage", "--db", path, "--now", NOW.isoformat(), "--format", "csv")
+    assert code == 0 and out.splitlines()[-1].split(",")[3:5] == ["2", "1"], out  # registered 2, carded 1
+    code, out, _ = run("worker", "show", "NBT000000", "--db", path, "--json")
+    worker = json.loads(out)["worker"]
+    assert worker["in_roster"] is False and worker["deregistered_at"].startswith(str(later.date()))
+    code, out, _ = run("worker", "show", "NBT000000", "--db", path)
+    assert f"deregistered from the roster on {later.date()}" in out
+    (tmp_path / "bad.csv").write_text(ROSTER_HEADER + rows[0] + "\n330203199001011235,坏,X,,,\n")
+    code, _, err = run("roster", "import", str(tmp_path / "bad.csv"), "--db", path, "--replace")
+    assert code == 2 and "--replace" in err and "nothing was imported" in err
+    code, _, err = run("roster", "import", str(tmp_path / "all.csv"), "--db", path)
+    assert code == 0 and "4 registered workers and 2 enterprises" in err
+    assert json.loads(run("worker", "show", "NBT000000", "--db", path, "--json")[1])["worker"]["in_roster"]
 
 
 def _store(path: Path, *datas: bytes, now: dt.datetime = NOW) -> None:
@@ -146,7 +203,9 @@ def test_orders_import_and_display_rate(tmp_path: Path) -> None:
         "C2,NBT000000,2026-02-30",
     ]
     (tmp_path / "orders.csv").write_bytes("\n".join(orders).encode("gb18030"))
-    code, _, err = run("orders", "import", str(tmp_path / "orders.csv"), "--db", str(path))
+    code, _, err = run(
+        "orders", "import", str(tmp_path / "orders.csv"), "--db", str(path), "--encoding", "gbk"
+    )
     assert code == 1 and "4 added, 0 updated, 2 bad rows" in err
     assert "row 6: card_no: card NOSUCHCARD" in err and "row 7: service_date" in err
     a, b = Device(), Device()
@@ -289,3 +348,15 @@ def test_reports_without_records_or_orders(tmp_path: Path) -> None:
     assert code == 0 and "all enterprises" in out and "Ratings and complaints by worker" in out
     code, out, err = run("report", "display-rate", "--db", str(tmp_path / "i.db"))
     assert code == 0 and "no orders" in err and "all districts  0" in out
+
+
+@pytest.mark.parametrize("option", ["--address-rate", "--device-rate"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-1"])
+def test_serve_refuses_rates_that_are_not_finite(tmp_path: Path, option: str, value: str) -> None:
+    code, _, err = run("serve", "--db", str(tmp_path / "i.db"), option, value)
+    assert code == 2 and option in err, err
+
+
+def test_reinstate_says_it_lifts_a_suspension_only() -> None:
+    code, out, _ = run("status", "reinstate", "--help")
+    assert code == 0 and "Lift a suspension" in out and "Revocation is final" in out

@@ -179,6 +179,36 @@ def test_cors_for_a_page_on_another_origin(issued: tuple[Path, list[bytes]]) -> 
         assert "access-control-allow-origin" not in other.headers
 
 
+def test_the_record_path_answers_like_the_rest_of_the_site(issued: tuple[Path, list[bytes]]) -> None:
+    """POST /v1/visits is a bare ASGI path (the hot one): the same security headers as every
+    other answer, CORS for an allowed origin only, 405 JSON for other methods."""
+    path, (m0, *_) = issued
+    device = Device()
+    data = device.sign(device.visit(m0, scanned=SCANNED, stars=4))
+    with _client(path, cors_origins=("https://verify.example.cn",)) as client:
+        ok = client.post(
+            "/v1/visits", json={"records": [b64(data)]}, headers={"origin": "https://verify.example.cn"}
+        )
+        assert ok.status_code == 200 and ok.json()["stored"] == 1
+        assert ok.headers["content-type"] == "application/json"
+        assert (
+            ok.headers["x-content-type-options"] == "nosniff"
+            and ok.headers["referrer-policy"] == "no-referrer"
+        )
+        assert (
+            ok.headers["access-control-allow-origin"] == "https://verify.example.cn"
+            and ok.headers["vary"] == "Origin"
+        )
+        other = client.post(
+            "/v1/visits", json={"records": [b64(data)]}, headers={"origin": "https://evil.example"}
+        )
+        assert other.json()["duplicate"] == 1 and "access-control-allow-origin" not in other.headers
+        health = client.get("/v1/health")
+        assert health.headers["x-content-type-options"] == "nosniff"
+        wrong = client.get("/v1/visits")
+        assert wrong.status_code == 405 and wrong.json()["error"]["code"] == "method_not_allowed"
+
+
 def test_flagged_records_are_acknowledged_with_their_flag(issued: tuple[Path, list[bytes]]) -> None:
     path, messages = issued
     a = Device()

@@ -277,3 +277,80 @@ def test_the_worker_file(tmp_path: Path) -> None:
     assert len(file["visits"]) == 2 and file["rating"] == {"average": 5.0, "count": 1}
     assert file["complaints"] == {"lateness": 1, "fees": 1}
     assert "330203198503150" not in repr(file)  # never the ID number
+
+
+def test_live_at_scan_follows_suspension_and_reinstatement(tmp_path: Path) -> None:
+    """The last status event at or before the scan decides (grouped storage reads the events
+    once per group and replays them per record)."""
+    db, (m0, *_) = new_db(tmp_path / "i.db")
+    db.set_status("NBT000000", Status.SUSPENDED, now=SCANNED - dt.timedelta(hours=2))
+    db.set_status("NBT000000", Status.VALID, now=SCANNED + dt.timedelta(hours=2))
+    a = Device()
+    during = a.sign(a.visit(m0, scanned=SCANNED, entered=True))
+    after = a.sign(a.visit(m0, scanned=SCANNED + dt.timedelta(hours=3), entered=True))
+    before = a.sign(a.visit(m0, scanned=SCANNED - dt.timedelta(hours=3), entered=True))
+    _store(db, during, after, before, now=SCANNED + dt.timedelta(hours=7))
+    live = {v["scanned_at"]: v["live_at_scan"] for v in db.worker_file("NBT000000")["visits"]}  # type: ignore[index]
+    assert sorted(live.values()) == [False, True, True] and live[SCANNED.isoformat()] is False
+
+
+def test_the_flood_count_spans_groups_and_requests(tmp_path: Path) -> None:
+    db, messages = new_db(tmp_path / "i.db", count=5)
+    a = Device()
+    records = [
+        a.sign(a.visit(m, scanned=SCANNED + dt.timedelta(minutes=n), stars=5)) for n, m in enumerate(messages)
+    ]
+    items = [(open_visit(d, now=RECEIVED), d, record_digest(d)) for d in records]
+    first = db.store_jobs([(items[:1], RECEIVED), (items[1:2], RECEIVED)], flood_limit=3)
+    assert [[o.flags for o in job] for job in first] == [[()], [()]]
+    second = db.store_jobs([(items[2:4], RECEIVED), (items[4:] + items[:1], RECEIVED)], flood_limit=3)
+    assert [[(o.outcome, o.flags) for o in job] for job in second] == [
+        [("stored", ()), ("stored", ("flood",))],
+        [("stored", ("flood",)), ("duplicate", ())],
+    ]
+
+
+def test_schema_3_migrates_to_4_keeping_visits_and_roster(tmp_path: Path) -> None:
+    """Schema 4 rebuilds visits without the digest and credential indexes, and adds the
+    roster's deregistration dates; every row stays."""
+    import sqlite3
+
+    from anxinma import issuerdb
+    from anxinma.visitdb import VisitDB
+
+    db, (m0, *_) = new_db(tmp_path / "i.db")
+    a = Device()
+    _store(db, a.sign(a.visit(m0, scanned=SCANNED, stars=4)))
+    db.close()
+    con = sqlite3.connect(tmp_path / "i.db", isolation_level=None)  # back to schema 3 by hand
+    con.executescript(
+        "CREATE TABLE v3 AS SELECT * FROM visits; DROP TABLE visits;"
+        " ALTER TABLE roster_workers DROP COLUMN deregistered_at;"
+        " ALTER TABLE roster_enterprises DROP COLUMN deregistered_at;"
+    )
+    for statement in issuerdb._statements(issuerdb._V3):
+        if "visits" in statement:
+            con.execute(statement)
+    con.executescript("INSERT INTO visits SELECT * FROM v3; DROP TABLE v3;"
+                      " UPDATE meta SET value='3' WHERE key='schema_version';")  # fmt: skip
+    assert {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE tbl_name='visits'")} >= {
+        "sqlite_autoindex_visits_2", "visits_cred"}  # fmt: skip
+    con.close()
+    with VisitDB(tmp_path / "i.db") as again:
+        assert again.schema_version == 4 and again.visit_count() == 1
+        assert again.counted_stars() == {"NBT000000": [4]}
+        names = {r[0] for r in again._db.execute("SELECT name FROM sqlite_master WHERE tbl_name='visits'")}
+        assert names == {"visits", "sqlite_autoindex_visits_1", "visits_card_day", "visits_device_day"}
+        columns = {r[1] for r in again._db.execute("PRAGMA table_info(roster_workers)")}
+        assert "deregistered_at" in columns
+
+
+def test_the_china_day_of_a_stored_record_is_the_calendar_day_in_utc_plus_8() -> None:
+    from anxinma.model import CST
+    from anxinma.visitdb import _china_day
+
+    cache: dict[int, str] = {}
+    edges = (0, 57_599, 57_600, 1_795_000_000 - 1, 2**32 - 1)  # 57,600 s: midnight in China
+    for seconds in (*edges, *range(1_700_000_000, 1_700_200_000, 3_581)):
+        expected = dt.datetime.fromtimestamp(seconds, dt.UTC).astimezone(CST).date().isoformat()
+        assert _china_day(seconds, cache) == expected, seconds

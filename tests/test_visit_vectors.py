@@ -3,6 +3,7 @@ what spec/vectors/generate_visit.py writes, byte for byte."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import subprocess
@@ -11,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from anxinma.issuerdb import Issuance
-from anxinma.visit import VisitError, open_visit, record_digest, visit_as_dict
+from anxinma.visit import VisitError, open_visit, record_digest, sign_visit, visit_as_dict
 from anxinma.visitdb import VisitDB
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,6 +56,12 @@ def test_the_vectors_cover_what_the_issue_asks() -> None:
     assert ("duplicate", None) in outcomes and ("refused", "conflict") in outcomes  # replayed
 
 
+def _key(vector: dict[str, Any]) -> Ed25519PrivateKey:
+    kid = vector["expected"]["visit"]["device_kid"]
+    (key,) = [k for k in VECTORS["keys"].values() if k["kid_hex"] == kid]
+    return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(key["seed_hex"]))
+
+
 @pytest.mark.parametrize("vector", VECTORS["records"], ids=lambda v: v["id"])
 def test_record_vector(vector: dict[str, Any]) -> None:
     now = dt.datetime.fromisoformat(vector["now"])
@@ -64,7 +72,12 @@ def test_record_vector(vector: dict[str, Any]) -> None:
             open_visit(data, now=now)
         assert info.value.reason.value == expected["error"]
     else:
-        assert visit_as_dict(open_visit(data, now=now)) == expected["visit"]
+        visit = open_visit(data, now=now)
+        assert visit_as_dict(visit) == expected["visit"]
+        # the decoder makes its Visit without __post_init__: the same object the checked
+        # constructor makes from the same fields, and one it accepts
+        assert dataclasses.replace(visit) == visit
+        assert sign_visit(visit, _key(vector)) == data
 
 
 def test_endpoint_sequence(tmp_path: Path) -> None:

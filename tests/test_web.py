@@ -30,9 +30,11 @@ from anxinma.web import (
     SiteDocuments,
     build_site,
     check_verifier_url,
+    check_visits_url,
     demo_documents,
     demo_policy,
     site_files,
+    site_headers,
 )
 from anxinma.web.build import MARKER
 
@@ -196,6 +198,43 @@ def test_usable_verifier_urls() -> None:
         check_verifier_url(url)
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["v1/visits", "//evil.example/v1/visits", "http://example.cn/v1/visits", "/v1/visits#x",
+     "https://u:p@x.cn/v1/visits", "/v1/visits ", "ftp://x.cn/v1", "/" + "a" * 200],
+)  # fmt: skip
+def test_unusable_visits_urls(url: str) -> None:
+    with pytest.raises(UsageError, match="visits URL"):
+        check_visits_url(url)
+
+
+def test_the_page_may_connect_to_its_own_origin_and_the_visits_endpoint_only(tmp_path: Path) -> None:
+    """connect-src: 'self' for a page sending records home (the default) or none at all; plus
+    exactly the endpoint's origin when it lives elsewhere, in the <meta> tag and the header the
+    build records for its servers (anxinma.web.headers.site_headers)."""
+    cases = {
+        "home": ({}, "connect-src 'self';", "/v1/visits"),
+        "none": ({"visits_url": None}, "connect-src 'self';", None),
+        "elsewhere": ({"visits_url": "https://api.example.cn:8443/v1/visits"},
+                      "connect-src 'self' https://api.example.cn:8443;", "https://api.example.cn:8443/v1/visits"),
+        "same-as-page": ({"visits_url": "https://verify.example.cn/v1/visits",
+                          "verifier_url": "https://verify.example.cn/"}, "connect-src 'self';",
+                         "https://verify.example.cn/v1/visits"),
+    }  # fmt: skip
+    for name, (options, connect, url) in cases.items():
+        out = tmp_path / name
+        build_site(out, demo_documents(), now=NOW, **options)  # type: ignore[arg-type]
+        meta = re.search(
+            r'http-equiv="Content-Security-Policy" content="([^"]+)"', (out / "index.html").read_text()
+        )
+        assert meta is not None and connect in meta[1] + ";", (name, meta)
+        headers = site_headers(out)
+        assert headers["Content-Security-Policy"] == meta[1] + "; frame-ancestors 'none'", name
+        assert headers["X-Content-Type-Options"] == "nosniff" and headers["Referrer-Policy"] == "no-referrer"
+        assert f'"visitsUrl": {json.dumps(url)}' in (out / "config.js").read_text(), name
+    assert site_headers(tmp_path / "not-a-build")["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+
+
 # -- the CLI ------------------------------------------------------------------------------
 
 
@@ -246,6 +285,9 @@ def test_cli_web_build_from_files(tmp_path: Path) -> None:
         (["--root", "keys/demo-root.pub.pem", "--trust", "keys/demo-status-0.cwt"], "keys/demo-status-0.cwt"),
         (["--demo", "--root", "keys/demo-root.pub.pem"], "--demo"),
         (["--demo", "--verifier-url", "http://example.cn/"], "--verifier-url"),
+        (["--demo", "--visits-url", "http://example.cn/v1/visits"], "--visits-url"),
+        (["--demo", "--visits-url", "v1/visits"], "--visits-url"),
+        (["--demo", "--visits-url", "/v1/visits", "--no-visits"], "--no-visits"),
     ],
 )
 def test_cli_web_build_refusals_name_the_fault(
@@ -285,6 +327,47 @@ def test_cli_web_serve_serves_with_the_security_headers(tmp_path: Path) -> None:
             assert refused.value.code == 404
         finally:
             process.terminate()
+
+
+def test_web_serve_and_anxinma_serve_send_the_same_security_headers_and_types(tmp_path: Path) -> None:
+    """One definition (anxinma.web.headers) for both servers of the page: the build's policy
+    (here with an endpoint elsewhere), nosniff, no referrer, and the same media types."""
+    pytest.importorskip("starlette", reason="the [server] extra is not installed")
+    import threading
+
+    from starlette.testclient import TestClient
+
+    from anxinma.server import ServerConfig, create_app
+    from anxinma.visitdb import VisitDB
+    from anxinma.web import make_server
+
+    site = tmp_path / "site"
+    build_site(site, demo_documents(), now=NOW, visits_url="https://api.example.cn/v1/visits")
+    VisitDB(tmp_path / "issuer.db").close()
+    server = make_server(site, port=0, quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    names = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "Content-Type")
+    paths = ["", "js/app.js", "sw.js", "app.css", "manifest.webmanifest", "documents/trust.cwt",
+             "documents/index.json", "vendor/zxing-wasm/reader/zxing_reader.wasm",
+             "icons/icon-192.png"]  # fmt: skip
+    try:
+        with TestClient(create_app(ServerConfig(db=tmp_path / "issuer.db", site=site))) as client:
+            for path in paths:
+                with urllib.request.urlopen(base + path) as response:
+                    local = {n: response.headers[n] for n in names}
+                answer = client.get("/" + path)
+                assert answer.status_code == 200, path
+                assert {n: answer.headers[n] for n in names} == local, path
+                assert "https://api.example.cn;" in local["Content-Security-Policy"]
+            assert client.get("/" + MARKER).status_code == 404  # the build's own file is not served
+            assert (
+                client.get("/v1/health").headers["Content-Security-Policy"]
+                == local["Content-Security-Policy"]
+            )
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 # -- the printed card's link code (issue 11) ----------------------------------------------

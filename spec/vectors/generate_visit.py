@@ -159,6 +159,7 @@ def record_cases() -> Iterator[Case]:
         sign_visit(yellow, PHONE),
         visit=yellow,
     )
+    yield from _page_cases()
     made = ok.made_at
     yield Case(
         "valid-made-at-leeway",
@@ -175,6 +176,33 @@ def record_cases() -> Iterator[Case]:
         visit=ok,
     )
     yield from _refused_cases(ok)
+
+
+def _page_cases() -> Iterator[Case]:
+    """The other shapes the web page makes (src/anxinma/web/site/js/household.js): a record
+    confirmed, rated or filed in the second of the scan; a complaint after the entry; a
+    complaint on green without an entry; a red verdict of a known issuer (the page shows red
+    with an issuer for a revoked or expired code); every tag, the lowest rating."""
+    at = SCANNED.astimezone(dt.UTC)
+    same = _visit("same-second", evaluation=None, entered_at=at, made_at=at)
+    yield Case("valid-entry-same-second", "确认入户 in the second of the scan (scanned = entered = made)",
+               sign_visit(same, PHONE), visit=same)  # fmt: skip
+    after_entry = _visit("complaint-after-entry", evaluation=None,
+                         complaint=frozenset({Complaint.LATENESS, Complaint.FEES}))  # fmt: skip
+    yield Case("valid-complaint-after-entry", "green, entry confirmed, then a complaint (lateness, fees)",
+               sign_visit(after_entry, PHONE), visit=after_entry)  # fmt: skip
+    not_in = _visit("complaint-not-let-in", evaluation=None, entered_at=None,
+                    complaint=frozenset({Complaint.ATTITUDE}))  # fmt: skip
+    yield Case("valid-complaint-without-entry", "green, not let in: a complaint (attitude) without an entry",
+               sign_visit(not_in, PHONE), visit=not_in)  # fmt: skip
+    red = _visit("red-known-issuer", color=Color.RED, reasons=("expired", "status_list_stale"),
+                 entered_at=None, evaluation=None, complaint=frozenset(Complaint))  # fmt: skip
+    yield Case("valid-complaint-on-red-every-category",
+               "red of a known issuer (expired, status_list_stale), a complaint of every category",
+               sign_visit(red, PHONE), visit=red)  # fmt: skip
+    low = _visit("one-star-every-tag", evaluation=Evaluation(1, frozenset(Tag)))
+    yield Case("valid-one-star-every-tag", "1 star with every tag (the mask 63)", sign_visit(low, PHONE),
+               visit=low)  # fmt: skip
 
 
 def _refused_cases(ok: Visit) -> Iterator[Case]:

@@ -3,10 +3,10 @@
 The city's denominators come from outside the issuer: the workers and
 enterprises with a credit file on the national platform (the *roster*, for
 持证率) and the service orders enterprises report (for 亮证率).  This module
-reads those files -- UTF-8 with or without a BOM, UTF-16 with a BOM, or
-GB 18030 (what a spreadsheet saves on a Chinese Windows) -- and checks each
-row.  It does no other I/O: the CLI reads the file, :mod:`anxinma.visitdb`
-stores the rows.
+reads the text of those files and checks each row.  It does no I/O: the CLI
+reads and decodes the file (UTF-8 with or without a BOM and UTF-16 with a BOM
+by themselves, GB 18030 when told: :func:`anxinma.cli.files.decode_text`, the
+one text reader of every command), :mod:`anxinma.visitdb` stores the rows.
 
 A roster row keeps the worker's ID number only long enough to compute its
 keyed hash (:func:`anxinma.issuerdb.id_mac`), the same hash the issuer's
@@ -35,7 +35,6 @@ __all__ = [
     "Order",
     "RosterEnterprise",
     "RosterWorker",
-    "decode_text",
     "read_enterprises",
     "read_orders",
     "read_roster",
@@ -95,22 +94,6 @@ class Order:
     service_date: dt.date
     enterprise_uscc: str | None = None
     row: int = field(default=0, compare=False)  # the line in the file
-
-
-def decode_text(data: bytes, *, name: str) -> str:
-    """The text of a CSV file: UTF-8 (BOM optional), UTF-16 with a BOM, else GB 18030."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise UsageError(f"{name}: byte {exc.start}: not UTF-16 text") from None
-    try:
-        return data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as utf8:
-        try:
-            return data.decode("gb18030")
-        except UnicodeDecodeError:
-            raise UsageError(f"{name}: byte {utf8.start}: neither UTF-8 nor GB 18030 text") from None
 
 
 def _table(text: str, name: str, columns: Mapping[str, tuple[str, ...]], required: Sequence[str]
@@ -186,13 +169,13 @@ def _card(value: str) -> str:
     return value
 
 
-def read_roster(data: bytes, *, name: str, id_key: bytes
+def read_roster(text: str, *, name: str, id_key: bytes
                 ) -> tuple[list[RosterWorker], list[RosterEnterprise], list[BadRow]]:  # fmt: skip
     """Registered workers (and the enterprises they name) of a roster CSV; bad rows apart.
 
     A person (by ID number) twice in one file is a bad row the second time.
     """
-    rows, bad = _table(decode_text(data, name=name), name, ROSTER_COLUMNS, _ROSTER_REQUIRED)
+    rows, bad = _table(text, name, ROSTER_COLUMNS, _ROSTER_REQUIRED)
     workers: dict[str, RosterWorker] = {}
     firms: dict[str, RosterEnterprise] = {}
     for number, cells in rows:
@@ -220,11 +203,11 @@ def read_roster(data: bytes, *, name: str, id_key: bytes
     return list(workers.values()), list(firms.values()), bad
 
 
-def read_enterprises(data: bytes, *, name: str) -> tuple[list[RosterEnterprise], list[BadRow]]:
+def read_enterprises(text: str, *, name: str) -> tuple[list[RosterEnterprise], list[BadRow]]:
     """Registered enterprises (columns ``enterprise_uscc``, ``enterprise_name``, ``district``),
     including those with no registered worker yet."""
     columns = {k: ROSTER_COLUMNS[k] for k in ("enterprise_uscc", "enterprise_name", "district")}
-    rows, bad = _table(decode_text(data, name=name), name, columns, ("enterprise_uscc",))
+    rows, bad = _table(text, name, columns, ("enterprise_uscc",))
     firms: list[RosterEnterprise] = []
     for number, cells in rows:
         try:
@@ -236,10 +219,10 @@ def read_enterprises(data: bytes, *, name: str) -> tuple[list[RosterEnterprise],
     return firms, bad
 
 
-def read_orders(data: bytes, *, name: str) -> tuple[list[Order], list[BadRow]]:
+def read_orders(text: str, *, name: str) -> tuple[list[Order], list[BadRow]]:
     """Service orders of an orders CSV; bad rows apart.  An order id twice in one file (for
     the same enterprise) is a bad row the second time."""
-    rows, bad = _table(decode_text(data, name=name), name, ORDER_COLUMNS, _ORDER_REQUIRED)
+    rows, bad = _table(text, name, ORDER_COLUMNS, _ORDER_REQUIRED)
     orders: dict[tuple[str | None, str], Order] = {}
     for number, cells in rows:
         try:

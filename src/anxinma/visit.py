@@ -232,38 +232,59 @@ class Visit:
         return self.scanned_at.astimezone(CST).date()
 
 
-def _problem(v: Visit) -> tuple[VisitClaim, str] | None:  # noqa: PLR0911, PLR0912  (one rule a line)
-    """The first claim of ``v`` that breaks spec/visit-v1.md §3, or ``None``."""
-    if not isinstance(v.record_id, bytes) or len(v.record_id) != _ID_BYTES:
+def _problem(v: Visit) -> tuple[VisitClaim, str] | None:  # noqa: PLR0911  (one check a line)
+    """The first claim of ``v`` that breaks spec/visit-v1.md §3, or ``None``: the types a
+    caller may get wrong, then :func:`_rules` (which the decoder applies too)."""
+    if not isinstance(v.record_id, bytes):
         return VisitClaim.RECORD_ID, f"must be {_ID_BYTES} bytes"
     if not isinstance(v.device_key, bytes) or public_key_problem(v.device_key) is not None:
         return VisitClaim.DEVICE_KEY, "must be an acceptable 32-byte Ed25519 public key"
-    if not isinstance(v.credential_id, bytes) or len(v.credential_id) != _CRED_BYTES:
+    if not isinstance(v.credential_id, bytes):
         return VisitClaim.CREDENTIAL, f"must be {_CRED_BYTES} bytes"
-    if v.issuer is not None and (not isinstance(v.issuer, str) or not _ISSUER.match(v.issuer)):
-        return VisitClaim.ISSUER, "must be 1..32 of a-z, 0-9 and '-', starting with a letter or digit"
+    if v.issuer is not None and not isinstance(v.issuer, str):
+        return VisitClaim.ISSUER, _ISSUER_RULE
     if not isinstance(v.color, Color):
         return VisitClaim.VERDICT, "must be a Color"
-    reasons = _reasons_problem(v.color, v.reasons)
-    if reasons is not None:
-        return VisitClaim.REASONS, reasons
     times = [("scanned_at", v.scanned_at), ("made_at", v.made_at), ("entered_at", v.entered_at)]
     for name, moment in times:
         if moment is not None and not _instant(moment):
             return _claim(name), "must be a timezone-aware instant in 1970..2106, whole seconds"
-    if v.made_at < v.scanned_at:
-        return VisitClaim.IAT, "the record is made after the scan"
-    if v.entered_at is not None and not v.scanned_at <= v.entered_at <= v.made_at:
-        return VisitClaim.ENTERED_AT, "the entry is confirmed after the scan and before the record is made"
     if v.evaluation is not None and not isinstance(v.evaluation, Evaluation):
         return VisitClaim.STARS, "evaluation must be an Evaluation"
-    if v.evaluation is not None and v.entered_at is None:
-        return VisitClaim.STARS, "an evaluation needs a confirmed entry (claim -8)"
     if not isinstance(v.complaint, frozenset) or not all(isinstance(c, Complaint) for c in v.complaint):
         return VisitClaim.COMPLAINT, "must be a set of Complaint values"
-    if v.complaint and v.evaluation is not None:
+    entered = None if v.entered_at is None else _seconds(v.entered_at)
+    scanned, made = _seconds(v.scanned_at), _seconds(v.made_at)
+    return _rules(v.record_id, v.credential_id, v.issuer, v.color, v.reasons, scanned, made, entered,
+                  rated=v.evaluation is not None, complained=bool(v.complaint))  # fmt: skip
+
+
+_ISSUER_RULE = "must be 1..32 of a-z, 0-9 and '-', starting with a letter or digit"
+
+
+def _rules(record_id: bytes, credential_id: bytes, issuer: str | None, color: Color, reasons: object,  # noqa: PLR0911
+           scanned: int, made: int, entered: int | None, *, rated: bool,
+           complained: bool) -> tuple[VisitClaim, str] | None:  # fmt: skip
+    """spec/visit-v1.md §3.2 and §3.5 on a record's values (times in seconds): the one place
+    of these rules, for a :class:`Visit` built by a caller and for one decoded."""
+    if len(record_id) != _ID_BYTES:
+        return VisitClaim.RECORD_ID, f"must be {_ID_BYTES} bytes"
+    if len(credential_id) != _CRED_BYTES:
+        return VisitClaim.CREDENTIAL, f"must be {_CRED_BYTES} bytes"
+    if issuer is not None and not _ISSUER.match(issuer):
+        return VisitClaim.ISSUER, _ISSUER_RULE
+    reasons_problem = _reasons_problem(color, reasons)
+    if reasons_problem is not None:
+        return VisitClaim.REASONS, reasons_problem
+    if made < scanned:
+        return VisitClaim.IAT, "the record is made after the scan"
+    if entered is not None and not scanned <= entered <= made:
+        return VisitClaim.ENTERED_AT, "the entry is confirmed after the scan and before the record is made"
+    if rated and entered is None:
+        return VisitClaim.STARS, "an evaluation needs a confirmed entry (claim -8)"
+    if complained and rated:
         return VisitClaim.COMPLAINT, "a record carries an evaluation or a complaint, not both"
-    if v.entered_at is None and v.evaluation is None and not v.complaint:
+    if entered is None and not rated and not complained:
         return VisitClaim.ENTERED_AT, "a record carries an entry, an evaluation or a complaint"
     return None
 
@@ -437,44 +458,76 @@ _REQUIRED = (
     VisitClaim.VERDICT,
     VisitClaim.SCANNED_AT,
 )
+_REQUIRED_SET = frozenset(int(c) for c in _REQUIRED)
 
 
 def _visit_of(claims: Mapping[Any, Any]) -> Visit:
-    unknown = sorted((k for k in claims if k not in _KNOWN), key=repr)
-    if unknown:
+    """The :class:`Visit` of a decoded claims set (spec/visit-v1.md §5 step 6): each claim's
+    type and range, then :func:`_rules`; the Visit is then made without checking it again."""
+    keys = claims.keys()
+    if not keys <= _KNOWN:
+        unknown = sorted((k for k in claims if k not in _KNOWN), key=repr)
         raise _bad(f"claim label {unknown[0]!r} is not allowed")
-    missing = next((c for c in _REQUIRED if c not in claims), None)
-    if missing is not None:
+    if not keys >= _REQUIRED_SET:
+        missing = next(c for c in _REQUIRED if c not in claims)
         raise _bad(f"{missing.field} (label {int(missing)}) is required")
-    verdict = _uint(claims, VisitClaim.VERDICT, 2)
+    color = _COLORS[_uint(claims, VisitClaim.VERDICT, 2)]
     stars = claims.get(VisitClaim.STARS)
-    tags = claims.get(VisitClaim.TAGS)
-    if tags is not None and stars is None:
+    if claims.get(VisitClaim.TAGS) is not None and stars is None:
         raise _bad("tags (label -10) need stars (label -9)")
     evaluation = None
     if stars is not None:
-        evaluation = Evaluation(
-            _uint(claims, VisitClaim.STARS, 5, low=1), _bits(claims, VisitClaim.TAGS, _TAGS)
-        )
-    reasons = claims.get(VisitClaim.REASONS)
-    if reasons is not None and (not isinstance(reasons, str) or not reasons):
+        evaluation = _evaluation(_uint(claims, VisitClaim.STARS, 5, low=1), _mask(claims, VisitClaim.TAGS, 6))
+    text = claims.get(VisitClaim.REASONS)
+    if text is not None and (not isinstance(text, str) or not text):
         raise _bad("reasons (label -6) must be a non-empty text string")
-    try:
-        return Visit(
-            record_id=_bytes(claims, VisitClaim.RECORD_ID),
-            device_key=claims[VisitClaim.DEVICE_KEY],
-            credential_id=_bytes(claims, VisitClaim.CREDENTIAL),
-            color=_COLORS[verdict],
-            reasons=tuple(reasons.split(",")) if reasons else (),
-            scanned_at=_time(claims, VisitClaim.SCANNED_AT),
-            made_at=_time(claims, VisitClaim.IAT),
-            issuer=_text(claims, VisitClaim.ISSUER),
-            entered_at=_time(claims, VisitClaim.ENTERED_AT) if VisitClaim.ENTERED_AT in claims else None,
-            evaluation=evaluation,
-            complaint=_bits(claims, VisitClaim.COMPLAINT, _COMPLAINTS),
-        )
-    except UsageError as exc:
-        raise _bad(str(exc)) from None
+    record_id = _bytes(claims, VisitClaim.RECORD_ID)
+    credential_id = _bytes(claims, VisitClaim.CREDENTIAL)
+    scanned = _uint(claims, VisitClaim.SCANNED_AT, _U32 - 1)
+    made = _uint(claims, VisitClaim.IAT, _U32 - 1)
+    issuer = _text(claims, VisitClaim.ISSUER)
+    entered = _uint(claims, VisitClaim.ENTERED_AT, _U32 - 1) if VisitClaim.ENTERED_AT in claims else None
+    complaint = _COMPLAINT_SETS[_mask(claims, VisitClaim.COMPLAINT, 8)]
+    reasons = tuple(text.split(",")) if text else ()
+    problem = _rules(record_id, credential_id, issuer, color, reasons, scanned, made, entered,
+                     rated=evaluation is not None, complained=bool(complaint))  # fmt: skip
+    if problem is not None:
+        raise _bad(f"{problem[0].field} (label {int(problem[0])}): {problem[1]}")
+    visit = object.__new__(Visit)  # every field checked above: not again in __post_init__
+    for name, value in (
+        ("record_id", record_id), ("device_key", claims[VisitClaim.DEVICE_KEY]),
+        ("credential_id", credential_id), ("color", color), ("reasons", reasons),
+        ("scanned_at", _utc(scanned)), ("made_at", _utc(made)), ("issuer", issuer),
+        ("entered_at", None if entered is None else _utc(entered)),
+        ("evaluation", evaluation), ("complaint", complaint),
+    ):  # fmt: skip
+        object.__setattr__(visit, name, value)
+    return visit
+
+
+def _utc(seconds: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
+
+
+#: Every set of tags and of complaint categories by bit mask, and the evaluations made so far:
+#: decoding a record builds none of them again.
+_TAG_SETS = tuple(frozenset(t for t in _TAGS if m >> t.bit & 1) for m in range(1 << len(_TAGS)))
+_COMPLAINT_SETS = tuple(
+    frozenset(c for c in _COMPLAINTS if m >> c.bit & 1) for m in range(1 << len(_COMPLAINTS))
+)
+_EVALUATIONS: dict[tuple[int, int], Evaluation] = {}
+
+
+def _evaluation(stars: int, tags: int) -> Evaluation:
+    found = _EVALUATIONS.get((stars, tags))
+    if found is None:
+        found = _EVALUATIONS[(stars, tags)] = Evaluation(stars, _TAG_SETS[tags])
+    return found
+
+
+def _mask(claims: Mapping[Any, Any], label: VisitClaim, bits: int) -> int:
+    """A bit mask claim (1 .. 2^bits - 1), 0 when absent."""
+    return _uint(claims, label, (1 << bits) - 1, low=1) if label in claims else 0
 
 
 def _uint(claims: Mapping[Any, Any], label: VisitClaim, high: int, *, low: int = 0) -> int:
@@ -482,13 +535,6 @@ def _uint(claims: Mapping[Any, Any], label: VisitClaim, high: int, *, low: int =
     if type(value) is not int or not low <= value <= high:
         raise _bad(f"{label.field} (label {int(label)}) must be an integer {low}..{high}")
     return value
-
-
-def _bits(claims: Mapping[Any, Any], label: VisitClaim, names: tuple[Any, ...]) -> frozenset[Any]:
-    if label not in claims:
-        return frozenset()
-    value = _uint(claims, label, (1 << len(names)) - 1, low=1)
-    return frozenset(n for n in names if value >> n.bit & 1)
 
 
 def _bytes(claims: Mapping[Any, Any], label: VisitClaim) -> bytes:
@@ -505,12 +551,11 @@ def _text(claims: Mapping[Any, Any], label: VisitClaim) -> str | None:
     return value
 
 
-def _time(claims: Mapping[Any, Any], label: VisitClaim) -> dt.datetime:
-    value = _uint(claims, label, _U32 - 1)
-    return dt.datetime.fromtimestamp(value, dt.UTC)
-
-
 def _check_window(visit: Visit, *, now: dt.datetime, leeway: int, max_age: dt.timedelta) -> None:
+    at = now.timestamp()  # the common case as numbers (the record's times are whole seconds)
+    made, scanned = visit.made_at.timestamp(), visit.scanned_at.timestamp()
+    if made <= at + leeway and scanned >= at - max_age.total_seconds():
+        return
     if visit.made_at > now + dt.timedelta(seconds=leeway):
         raise VisitError(
             VisitReason.OUT_OF_WINDOW,

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +42,8 @@ __all__ = [
     "WorkerRatings",
 ]
 
+#: One request's checked records (visit, signed bytes, SHA-256) and when they were received.
+Job = tuple[Sequence[tuple[Visit, bytes, bytes]], dt.datetime]
 #: Records of one device about scans on one China-time day beyond which its records are flagged.
 DEFAULT_FLOOD_LIMIT = 20
 FLAG_FLOOD = "flood"
@@ -56,12 +58,6 @@ WITH ranked AS (
     FROM visits v
     WHERE stars IS NOT NULL AND color != 'red' AND live_at_scan = 1 AND flags IS NULL)
 SELECT card_no, cred_id, stars FROM ranked WHERE n = 1
-"""
-#: A credential and its last status event at a moment (``None``: never revoked or suspended).
-_CREDENTIAL_AT = """
-SELECT card_no, iat, exp, (SELECT action FROM events e WHERE e.cred_id = c.cred_id AND e.at <= ?
-    AND action IN ('revoke', 'suspend', 'reinstate') ORDER BY at DESC, seq DESC LIMIT 1)
-FROM credentials c WHERE cred_id = ?
 """
 #: Complaints that count: one per device, credential and day of scan, not flagged (red or not).
 _COMPLAINTS = """
@@ -85,10 +81,11 @@ class Stored:
 
 @dataclass(frozen=True, slots=True)
 class Imported:
-    """Rows added and updated by an import."""
+    """Rows added and updated by an import (and, with ``replace``, workers deregistered)."""
 
     added: int
     updated: int
+    deregistered: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,10 +118,6 @@ class WorkerRatings:
         return rating_summary(self.stars)
 
 
-def _day(moment: dt.datetime) -> str:
-    return moment.astimezone(CST).date().isoformat()
-
-
 def _bits(value: int | None, names: Sequence[Any]) -> list[Any]:
     return [] if value is None else [n for n in names if value >> n.bit & 1]
 
@@ -141,6 +134,7 @@ class VisitDB(IssuerDB):
         super().__init__(path)
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=30000")
+        self._db.execute("PRAGMA mmap_size=1073741824")
 
     class _SpinTx:
         """``BEGIN IMMEDIATE``, retried every half millisecond while another process holds
@@ -177,43 +171,82 @@ class VisitDB(IssuerDB):
     # -- roster -----------------------------------------------------------------------------
 
     def import_roster(self, workers: Sequence[RosterWorker], enterprises: Sequence[RosterEnterprise],
-                      *, now: dt.datetime) -> Imported:  # fmt: skip
+                      *, now: dt.datetime, replace: bool = False) -> Imported:  # fmt: skip
         """Add or update registered workers (by ID hash) and enterprises (by USCC), in one
-        transaction.  A worker's enterprise and name follow the newest import."""
+        transaction.  A worker's enterprise and name follow the newest import; one listed
+        again after being deregistered is registered again.
+
+        ``replace``: the files are the whole roster now.  Registered workers missing from
+        ``workers``, and enterprises missing from ``enterprises`` (which holds those the
+        workers name), are *deregistered* at ``now``: kept, with that moment, and no longer
+        counted (持证率 is over the current roster, spec/visit-v1.md §7.1).
+        """
         at = int(now.timestamp())
         with self._tx():
             known = {r[0] for r in self._db.execute("SELECT id_mac FROM roster_workers")}
             self._db.executemany(
-                "INSERT INTO roster_workers VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id_mac) DO UPDATE SET"
+                "INSERT INTO roster_workers (id_mac, name, enterprise_uscc, card_no, imported_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id_mac) DO UPDATE SET"
                 " name=excluded.name, enterprise_uscc=excluded.enterprise_uscc,"
-                " card_no=COALESCE(excluded.card_no, roster_workers.card_no), updated_at=excluded.updated_at",
+                " card_no=COALESCE(excluded.card_no, roster_workers.card_no), updated_at=excluded.updated_at,"
+                " deregistered_at=NULL",
                 [(w.id_mac, w.name, w.enterprise_uscc, w.card_no, at, at) for w in workers],
             )
             self._db.executemany(
-                "INSERT INTO roster_enterprises VALUES (?, ?, ?, ?, ?) ON CONFLICT(uscc) DO UPDATE SET"
+                "INSERT INTO roster_enterprises (uscc, name, district, imported_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT(uscc) DO UPDATE SET"
                 " name=COALESCE(excluded.name, roster_enterprises.name),"
                 " district=COALESCE(excluded.district, roster_enterprises.district),"
-                " updated_at=excluded.updated_at",
+                " updated_at=excluded.updated_at, deregistered_at=NULL",
                 [(e.uscc, e.name, e.district, at, at) for e in enterprises],
             )
+            gone = self._deregister(workers, enterprises, at) if replace else 0
         added = sum(1 for w in workers if w.id_mac not in known)
-        return Imported(added, len(workers) - added)
+        return Imported(added, len(workers) - added, gone)
+
+    def _deregister(self, workers: Sequence[RosterWorker], enterprises: Sequence[RosterEnterprise],
+                    at: int) -> int:  # fmt: skip
+        """Mark the registered workers and enterprises not in these lists deregistered at ``at``;
+        the number of workers deregistered."""
+        db = self._db
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS listed (kind TEXT, key TEXT, PRIMARY KEY (kind, key))")
+        db.execute("DELETE FROM temp.listed")
+        db.executemany("INSERT OR IGNORE INTO temp.listed VALUES ('w', ?)", [(w.id_mac,) for w in workers])
+        firms = {e.uscc for e in enterprises} | {w.enterprise_uscc for w in workers}
+        db.executemany("INSERT OR IGNORE INTO temp.listed VALUES ('e', ?)", [(u,) for u in firms])
+        gone = db.execute(
+            "UPDATE roster_workers SET deregistered_at=?, updated_at=? WHERE deregistered_at IS NULL"
+            " AND id_mac NOT IN (SELECT key FROM temp.listed WHERE kind='w')",
+            (at, at),
+        ).rowcount
+        db.execute(
+            "UPDATE roster_enterprises SET deregistered_at=?, updated_at=? WHERE deregistered_at IS NULL"
+            " AND uscc NOT IN (SELECT key FROM temp.listed WHERE kind='e')",
+            (at, at),
+        )
+        db.execute("DELETE FROM temp.listed")
+        return int(gone)
 
     def roster_size(self) -> tuple[int, int]:
-        """Registered workers and enterprises."""
-        workers = self._db.execute("SELECT COUNT(*) FROM roster_workers").fetchone()[0]
+        """Registered workers and enterprises (deregistered ones not counted)."""
+        workers = self._db.execute(
+            "SELECT COUNT(*) FROM roster_workers WHERE deregistered_at IS NULL"
+        ).fetchone()[0]
         firms = self._db.execute(
-            "SELECT COUNT(*) FROM (SELECT uscc FROM roster_enterprises"
-            " UNION SELECT enterprise_uscc FROM roster_workers)"
+            "SELECT COUNT(*) FROM (SELECT uscc FROM roster_enterprises WHERE deregistered_at IS NULL"
+            " UNION SELECT enterprise_uscc FROM roster_workers WHERE deregistered_at IS NULL)"
         ).fetchone()[0]
         return workers, firms
 
-    def roster_enterprises(self) -> dict[str, tuple[str | None, str | None]]:
-        """USCC -> (name, district) of every registered enterprise (from the roster files)."""
+    def roster_enterprises(self, *, deregistered: bool = False) -> dict[str, tuple[str | None, str | None]]:
+        """USCC -> (name, district) of every registered enterprise (from the roster files);
+        ``deregistered``: those deregistered too (to name them in reports of past orders)."""
+        current = "" if deregistered else " WHERE deregistered_at IS NULL"
         rows = self._db.execute(
-            "SELECT uscc, name, district FROM roster_enterprises UNION"
+            f"SELECT uscc, name, district FROM roster_enterprises{current} UNION"
             " SELECT enterprise_uscc, NULL, NULL FROM roster_workers"
-            " WHERE enterprise_uscc NOT IN (SELECT uscc FROM roster_enterprises)"
+            f" WHERE enterprise_uscc NOT IN (SELECT uscc FROM roster_enterprises{current})"
+            + ("" if deregistered else " AND deregistered_at IS NULL")
         )
         return {uscc: (name, district) for uscc, name, district in rows}
 
@@ -225,6 +258,7 @@ class VisitDB(IssuerDB):
         rows = self._db.execute(
             "SELECT r.id_mac, r.enterprise_uscc, COALESCE(w.card_no, r.card_no)"
             " FROM roster_workers r LEFT JOIN workers w ON w.id_mac = r.id_mac"
+            " WHERE r.deregistered_at IS NULL"
         )
         states, matched = [], set()
         for mac, uscc, card in rows:
@@ -301,63 +335,130 @@ class VisitDB(IssuerDB):
         """
         return self.store_jobs([(records, now)], leeway=leeway, flood_limit=flood_limit)[0]
 
-    def store_jobs(self, jobs: Sequence[tuple[Sequence[tuple[Visit, bytes, bytes]], dt.datetime]], *,
-                   leeway: int = DEFAULT_LEEWAY,
-                   flood_limit: int = DEFAULT_FLOOD_LIMIT) -> list[list[Stored]]:  # fmt: skip
+    def store_jobs(self, jobs: Sequence[Job], *, leeway: int = DEFAULT_LEEWAY,
+                   flood_limit: int = DEFAULT_FLOOD_LIMIT,
+                   more: Callable[[], Sequence[Job]] | None = None) -> list[list[Stored]]:  # fmt: skip
         """:meth:`store_visits` for several requests at once, in ONE transaction (group commit:
-        one fsync for all of them)."""
+        one fsync for all of them).  ``more``, called once the write lock is held, gives the
+        requests that arrived meanwhile: they join the group (the answer lists ``jobs`` then
+        those, in order).
+
+        The group is judged record by record, in order, exactly as one INSERT at a time would
+        (a record stored earlier in the group is seen by the later ones: a copy of it is a
+        ``duplicate``, it counts towards its device's flood limit), but with a few set-wise
+        statements: the credentials named and their status events, the record ids already
+        stored and the devices' counts per day are read once for the group, and the new rows
+        go in with one ``executemany``.
+        """
         with self._tx():
-            return [
-                [
-                    self._store(v, data, digest, int(now.timestamp()), leeway, flood_limit)
-                    for v, data, digest in items
-                ]
-                for items, now in jobs
+            if more is not None:
+                jobs = [*jobs, *more()]
+            flat = [
+                (v, data, digest, int(now.timestamp())) for items, now in jobs for v, data, digest in items
             ]
+            results = self._store_group(flat, leeway, flood_limit)
+        out, at = [], 0
+        for items, _ in jobs:
+            out.append(results[at : at + len(items)])
+            at += len(items)
+        return out
 
-    def _store(self, v: Visit, data: bytes, digest: bytes, at: int, leeway: int, flood_limit: int) -> Stored:
-        db = self._db
-        cred_id = v.credential_id.hex()
-        scanned = int(v.scanned_at.timestamp())
-        cred = db.execute(_CREDENTIAL_AT, (scanned, cred_id)).fetchone()
-        if cred is None:  # (so never stored either)
-            return Stored("refused", VisitReason.UNKNOWN_CREDENTIAL,
-                          message=f"credential {cred_id} was not issued here")  # fmt: skip
-        card_no, iat, exp, last = cred
-        if scanned < iat - leeway:
-            return Stored(
-                "refused", VisitReason.OUT_OF_WINDOW, message="scanned before the credential was issued"
+    def _store_group(self, items: Sequence[tuple[Visit, bytes, bytes, int]], leeway: int,
+                     flood_limit: int) -> list[Stored]:  # fmt: skip
+        days: dict[int, str] = {}
+        facts = [
+            (v.credential_id.hex(), v.device_kid.hex(), scanned, _china_day(scanned, days))
+            for v, _, _, _ in items
+            for scanned in (int(v.scanned_at.timestamp()),)
+        ]
+        creds = self._credentials([cred_id for cred_id, _, _, _ in facts])
+        stored = self._stored_digests([v.record_id for v, _, _, _ in items])
+        counts = self._day_counts({(device, day) for _, device, _, day in facts})
+        rows: list[tuple[Any, ...]] = []
+        out: list[Stored] = []
+        for (v, data, digest, at), (cred_id, device, scanned, day) in zip(items, facts, strict=True):
+            cred = creds.get(cred_id)
+            if cred is None:  # (so never stored either)
+                out.append(Stored("refused", VisitReason.UNKNOWN_CREDENTIAL,
+                                  message=f"credential {cred_id} was not issued here"))  # fmt: skip
+                continue
+            card_no, iat, exp, events = cred
+            if scanned < iat - leeway:
+                out.append(Stored("refused", VisitReason.OUT_OF_WINDOW,
+                                  message="scanned before the credential was issued"))  # fmt: skip
+                continue
+            seen = stored.get(v.record_id)
+            if seen is not None:  # this record id was stored before (or earlier in this group)
+                out.append(_DUPLICATE if seen == digest else _CONFLICT)
+                continue
+            live = scanned < exp and _last_action(events, scanned) in (None, "reinstate")
+            count = counts.get((device, day), 0)
+            counts[(device, day)] = count + 1
+            stored[v.record_id] = digest
+            flood = count >= flood_limit
+            ev = v.evaluation
+            rows.append(
+                (v.record_id, digest, data, device, cred_id, card_no, v.issuer, v.color.value,
+                 ",".join(v.reasons), scanned, day, _seconds(v.entered_at), int(v.made_at.timestamp()),
+                 None if ev is None else ev.stars, None if ev is None else _mask(ev.tags), _mask(v.complaint),
+                 int(live), FLAG_FLOOD if flood else None, at)
+            )  # fmt: skip
+            out.append(_STORED_FLOOD if flood else _STORED)
+        if rows:
+            marks = ", ".join("?" * len(rows[0]))
+            inserted = self._db.executemany(f"INSERT OR IGNORE INTO visits VALUES ({marks})", rows).rowcount
+            if inserted != len(rows):  # pragma: no cover  (ids and digests were read in this transaction)
+                raise RuntimeError(f"{len(rows) - inserted} visit rows were not inserted; nothing is stored")
+        return out
+
+    def _credentials(
+        self, cred_ids: Sequence[str]
+    ) -> dict[str, tuple[str, int, int, list[tuple[int, int, str]]]]:
+        """Credential id -> (card number, iat, exp, its revoke/suspend/reinstate events as
+        (at, seq, action) in order), for those of ``cred_ids`` the issuer recorded."""
+        unique = sorted(set(cred_ids))
+        out: dict[str, tuple[str, int, int, list[tuple[int, int, str]]]] = {}
+        for part in _chunks(unique):
+            marks = ",".join("?" * len(part))
+            for cred_id, card_no, iat, exp in self._db.execute(
+                f"SELECT cred_id, card_no, iat, exp FROM credentials WHERE cred_id IN ({marks})", part
+            ):
+                out[cred_id] = (card_no, iat, exp, [])
+            for cred_id, at, seq, action in self._db.execute(
+                f"SELECT cred_id, at, seq, action FROM events WHERE cred_id IN ({marks})"
+                " AND action IN ('revoke', 'suspend', 'reinstate') ORDER BY at, seq",
+                part,
+            ):
+                out[cred_id][3].append((at, seq, action))
+        return out
+
+    def _stored_digests(self, record_ids: Sequence[bytes]) -> dict[bytes, bytes]:
+        """Record id -> digest of those of ``record_ids`` stored."""
+        out: dict[bytes, bytes] = {}
+        for part in _chunks(sorted(set(record_ids))):
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                f"SELECT record_id, digest FROM visits WHERE record_id IN ({marks})", part
             )
-        live = scanned < exp and last in (None, "reinstate")
-        day = _day(v.scanned_at)
-        device = v.device_kid.hex()
-        count = db.execute(
-            "SELECT COUNT(*) FROM visits WHERE device_kid=? AND scan_day=?", (device, day)
-        ).fetchone()
-        flags = (FLAG_FLOOD,) if count[0] >= flood_limit else ()
-        ev = v.evaluation
-        inserted = db.execute(
-            "INSERT OR IGNORE INTO visits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (v.record_id, digest, data, device, cred_id, card_no, v.issuer, v.color.value,
-             ",".join(v.reasons), scanned, day, _seconds(v.entered_at), int(v.made_at.timestamp()),
-             None if ev is None else ev.stars,
-             None if ev is None or not ev.tags else sum(1 << t.bit for t in ev.tags),
-             sum(1 << c.bit for c in v.complaint) or None, int(live), ",".join(flags) or None, at),
-        )  # fmt: skip
-        if inserted.rowcount == 0:  # this record id (or these bytes) was stored before
-            seen = self._seen(v.record_id, digest)
-            assert seen is not None
-            return seen
-        return Stored("stored", flags=flags)
+            out.update(rows)
+        return out
 
-    def _seen(self, record_id: bytes, digest: bytes) -> Stored | None:
-        """``duplicate`` or ``conflict`` when ``record_id`` is stored, else ``None``."""
-        row = self._db.execute("SELECT digest FROM visits WHERE record_id=?", (record_id,)).fetchone()
-        if row is None:
-            return None
-        if row[0] == digest:
-            return Stored("duplicate")
-        return Stored("refused", VisitReason.CONFLICT, message="another record has this record id")
+    def _day_counts(self, days: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """(device kid, China day) -> records stored about scans that day by that device, for
+        the pairs of ``days`` (by the index on device and day: one range per device)."""
+        out: dict[tuple[str, str], int] = {}
+        if not days:
+            return out
+        low, high = min(d for _, d in days), max(d for _, d in days)
+        for part in _chunks(sorted({device for device, _ in days})):
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                f"SELECT device_kid, scan_day, COUNT(*) FROM visits WHERE device_kid IN ({marks})"
+                " AND scan_day BETWEEN ? AND ? GROUP BY device_kid, scan_day",
+                [*part, low, high],
+            )
+            out.update(((device, day), n) for device, day, n in rows if (device, day) in days)
+        return out
 
     def visit_count(self) -> int:
         """Visit records stored."""
@@ -444,7 +545,9 @@ class VisitDB(IssuerDB):
         registered = None
         if worker is not None:
             registered = self._db.execute(
-                "SELECT enterprise_uscc FROM roster_workers WHERE id_mac=? OR card_no=?", (worker[6], card_no)
+                "SELECT enterprise_uscc, deregistered_at FROM roster_workers WHERE id_mac=? OR card_no=?"
+                " ORDER BY deregistered_at IS NOT NULL LIMIT 1",
+                (worker[6], card_no),
             ).fetchone()
         rating = rating_summary(self.counted_stars(card_no).get(card_no, []))
         complaints = _categories(self.counted_complaints(card_no).get(card_no, []))
@@ -453,7 +556,8 @@ class VisitDB(IssuerDB):
             "worker": None if worker is None else {
                 "name": worker[0], "enterprise_uscc": worker[1], "region": worker[2],
                 "id_number_masked": worker[3] + "*" * 12, "registered_at": _iso(worker[4]),
-                "updated_at": _iso(worker[5]), "in_roster": registered is not None,
+                "updated_at": _iso(worker[5]), "in_roster": registered is not None and registered[1] is None,
+                "deregistered_at": None if registered is None else _iso(registered[1]),
             },
             "credentials": [{
                 "cred_id": c[0], "kid": c[1], "status_list": c[2], "status_index": c[3],
@@ -474,6 +578,44 @@ def _categories(masks: list[int]) -> dict[Complaint, int]:
     """Complaint counts by category (in category order) from category bit masks."""
     counts = {c: sum(1 for m in masks if m >> c.bit & 1) for c in Complaint}
     return {c: n for c, n in counts.items() if n}
+
+
+_STORED = Stored("stored")
+_STORED_FLOOD = Stored("stored", flags=(FLAG_FLOOD,))
+_DUPLICATE = Stored("duplicate")
+_CONFLICT = Stored("refused", VisitReason.CONFLICT, message="another record has this record id")
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def _china_day(seconds: int, cache: dict[int, str]) -> str:
+    """The China day (UTC+08:00, no daylight saving) of a moment in seconds, ISO 8601; ``cache``
+    keeps the few days one group of records names."""
+    n = (seconds + 8 * 3600) // 86400
+    day = cache.get(n)
+    if day is None:
+        day = cache[n] = (_EPOCH + dt.timedelta(days=n)).isoformat()
+    return day
+
+
+def _mask(values: frozenset[Tag] | frozenset[Complaint]) -> int | None:
+    """The bit mask of tags or complaint categories, None for none."""
+    return sum(1 << v.bit for v in values) or None
+
+
+def _chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    """``values`` in slices of at most ``size`` (SQLite's limit on bound parameters)."""
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def _last_action(events: Sequence[tuple[int, int, str]], at: int) -> str | None:
+    """The last of ``events`` ((at, seq, action), in order) at or before ``at``, or None."""
+    last = None
+    for moment, _, action in events:
+        if moment > at:
+            break
+        last = action
+    return last
 
 
 def _seconds(moment: dt.datetime | None) -> int | None:

@@ -4,8 +4,8 @@
 //        makes N records with a fresh non-extractable device key, flushes while the endpoint
 //        is down (prints "offline <kept>"), then retries until every record is answered and
 //        prints a JSON summary.
-import { signVisit, visitProblem, newRecordId } from '../../src/anxinma/web/visit.js';
-import { Outbox, memoryStore } from '../../src/anxinma/web/outbox.js';
+import { signVisit, visitProblem, newRecordId } from '../../src/anxinma/web/site/js/visit.js';
+import { Outbox, memoryStore } from '../../src/anxinma/web/site/js/outbox.js';
 
 const fromHex = (h) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
 const toHex = (b) => [...b].map((x) => x.toString(16).padStart(2, '0')).join('');

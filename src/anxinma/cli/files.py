@@ -20,9 +20,10 @@ The rules (issue 9 item 13, issue 10 item 10):
 - A replaced file keeps the permission bits of the file it replaces, read with
   ``lstat`` and masked to ``0o777`` (never a setuid bit, never a symlink
   target's mode).
-- Text files are UTF-8 (a byte order mark is allowed) unless an encoding is
-  given (:func:`decode_text`, :data:`ENCODING_OPTION`); a file in another
-  encoding is refused once, up front, saying what it looks like and what to do.
+- Text files are UTF-8 (a byte order mark is allowed) or UTF-16 with a byte
+  order mark unless an encoding is given (:func:`decode_text`,
+  :data:`ENCODING_OPTION`); a file in another encoding is refused once, up
+  front, saying what it looks like and what to do.
 """
 
 from __future__ import annotations
@@ -151,14 +152,16 @@ def read_bytes(path: str, *, limit: int, what: str) -> bytes:
 #: The encodings text inputs accept (``--encoding``); GBK files are read as GB 18030, its superset.
 ENCODINGS = ("utf-8", "utf-8-sig", "gb18030", "gbk")
 _CODECS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "gb18030": "gb18030", "gbk": "gb18030"}
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 ENCODING_OPTION = click.option(
     "--encoding",
     type=click.Choice(ENCODINGS, case_sensitive=False),
     default="utf-8",
     show_default=True,
-    help="The input's text encoding. UTF-8 may start with a byte order mark; gb18030 reads what "
-    "Excel on Chinese Windows saves as CSV (GBK is read as its superset GB 18030).",
+    help="The input's text encoding. UTF-8 may start with a byte order mark (UTF-16 with a byte order "
+    "mark is recognised too); gb18030 reads what Excel on Chinese Windows saves as CSV (GBK is read as "
+    "its superset GB 18030), used only when given.",
 )
 
 
@@ -181,14 +184,23 @@ def _looks_like(data: bytes, *, option: bool) -> str:
 def decode_text(data: bytes, path: str, *, encoding: str = "utf-8", option: bool = False) -> str:
     """``data`` as text in ``encoding`` (one of :data:`ENCODINGS`), without a byte order mark.
 
-    A file that does not decode is refused once, naming the first bad byte and
-    its line, and (for UTF-8) what the file looks like instead and what to do
-    (``option``: the command has :data:`ENCODING_OPTION`).  This is the one
-    reader of text files shared by every command (CSV, TSV, JSON, rosters).
+    What is recognised without asking: UTF-8, with or without a byte order mark, and
+    UTF-16 with its byte order mark (what Excel's "Unicode text" saves; unmistakable).
+    Anything else is refused once, naming the first bad byte and its line, and (for
+    UTF-8) what the file looks like instead and what to do (``option``: the command has
+    :data:`ENCODING_OPTION`): GB 18030 is never guessed, because it decodes almost any
+    bytes, so a file in some third encoding would be read as nonsense without a word.
+    This is the one reader of text files shared by every command (CSV, TSV, JSON, rosters).
     """
     codec = _CODECS.get(encoding.lower())
     if codec is None:
         raise CliError("--encoding", f"{encoding!r} is not one of {', '.join(ENCODINGS)}")
+    if codec == "utf-8" and data.startswith(_UTF16_BOMS):
+        try:
+            return data.decode("utf-16").removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            why = f"starts with a UTF-16 byte order mark but is not UTF-16 text ({exc.reason})"
+            raise CliError(f"{path} byte {exc.start}", why) from None
     try:
         text = codecs.decode(data, codec)
     except UnicodeDecodeError as exc:

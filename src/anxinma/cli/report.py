@@ -158,7 +158,7 @@ def display_rate_command(db_path: str, directory_path: str | None, root_paths: t
     directory = optional_directory(directory_path, root_paths, now or clock())
     with open_db(db_path) as db:
         orders = list(db.order_states(since=since and since.date(), until=until and until.date()))
-        places = db.roster_enterprises()
+        places = db.roster_enterprises(deregistered=True)
     if not orders:
         say("anxinma: no orders in that period; import them with 'anxinma orders import'", err=True)
     _echo_tables(display_rate_tables(*display_rate(orders, directory=directory, places=places)), fmt)
@@ -184,5 +184,5 @@ def ratings_command(db_path: str, directory_path: str | None, root_paths: tuple[
     directory = optional_directory(directory_path, root_paths, now or clock())
     with open_db(db_path) as db:
         workers = db.ratings()
-        places = db.roster_enterprises()
+        places = db.roster_enterprises(deregistered=True)
     _echo_tables(ratings_tables(workers, directory=directory, places=places), fmt)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..visitdb import DEFAULT_FLOOD_LIMIT
-from .common import CliError, say
+from .common import CliError, FiniteFloatRange, say
 from .files import open_db
 
 __all__ = ["serve_command"]
@@ -53,7 +53,7 @@ __all__ = ["serve_command"]
 )
 @click.option(
     "--address-rate",
-    type=click.FloatRange(0),
+    type=FiniteFloatRange(0),
     default=20.0,
     show_default=True,
     metavar="PER_S",
@@ -61,7 +61,7 @@ __all__ = ["serve_command"]
 )
 @click.option(
     "--device-rate",
-    type=click.FloatRange(0),
+    type=FiniteFloatRange(0),
     default=0.5,
     show_default=True,
     metavar="PER_S",

@@ -118,7 +118,12 @@ _status_command(
 _status_command(
     "suspend", Status.SUSPENDED, "Suspend the codes of a card number or credential id: red, suspended."
 )
-_status_command("reinstate", Status.VALID, "Mark the codes of a card number or credential id valid again.")
+_status_command(
+    "reinstate",
+    Status.VALID,
+    "Lift a suspension: the suspended code of a card number (or one code, by credential id) is valid "
+    "again. Revocation is final: a revoked code is never reinstated (issue a new one).",
+)
 
 
 @status_group.command("publish")

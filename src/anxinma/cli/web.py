@@ -18,8 +18,8 @@ from ..errors import UsageError
 from ..status import MAX_TOKEN_BYTES
 from ..trust import MAX_TRUST_LIST_BYTES
 from ..verify import Color, Policy
-from ..web import SiteDocuments, build_site, demo_documents, demo_policy, make_server
-from ..web.build import MARKER
+from ..web import DEFAULT_VISITS_URL, SiteDocuments, build_site, demo_documents, demo_policy, make_server
+from ..web.headers import MARKER
 from .common import (
     EXIT_RED,
     MAX_STATUS_AGE_OPTION,
@@ -82,6 +82,18 @@ web_group = command_group(
     help="Where the page will be published (https://...): kept in the page and drawn as "
     "SITE/verifier-link.svg, the small QR code printed on cards (batch --cards --verifier-url).",
 )
+@click.option(
+    "--visits-url",
+    metavar="URL",
+    help=f"Where the page sends visit records (确认入户, evaluations, complaints): a path on its own "
+    f"origin [default: {DEFAULT_VISITS_URL}, anxinma serve --site] or https://... of another origin "
+    "(the page's Content-Security-Policy then allows that origin; the endpoint needs --cors-origin).",
+)
+@click.option(
+    "--no-visits",
+    is_flag=True,
+    help="A page that only verifies: no 确认入户, evaluations or complaints; it requests its own files only.",
+)
 @MAX_STATUS_AGE_OPTION
 @STALE_OPTION
 @click.option(
@@ -107,6 +119,8 @@ def web_build_command(
     status_paths: tuple[str, ...],
     directory_path: str | None,
     verifier_url: str | None,
+    visits_url: str | None,
+    no_visits: bool,
     max_status_age: float,
     stale: str,
     unchecked: str,
@@ -125,6 +139,9 @@ def web_build_command(
           --directory directory.cwt --verifier-url https://verify.example.cn/ --out site/
     """
     moment = now or clock()
+    if no_visits and visits_url is not None:
+        raise CliError("--no-visits", "and --visits-url contradict each other; give one")
+    visits = None if no_visits else visits_url or DEFAULT_VISITS_URL
     if demo:
         if root_paths or trust_path or status_paths or directory_path:
             raise CliError(
@@ -141,9 +158,13 @@ def web_build_command(
             unlisted_enterprise_color=Color(unlisted),
         )
     try:
-        files = build_site(out_path, docs, now=moment, verifier_url=verifier_url, policy=policy)
+        files = build_site(
+            out_path, docs, now=moment, verifier_url=verifier_url, policy=policy, visits_url=visits
+        )
     except UsageError as exc:
-        raise CliError("--verifier-url" if "verifier URL" in str(exc) else str(out_path), str(exc)) from None
+        where = {"verifier URL": "--verifier-url", "visits URL": "--visits-url"}
+        option = next((o for words, o in where.items() if words in str(exc)), str(out_path))
+        raise CliError(option, str(exc)) from None
     except OSError as exc:
         raise CliError(
             str(out_path), f"cannot write the page: {exc.strerror or exc}", code=EXIT_RED
@@ -152,6 +173,7 @@ def web_build_command(
     documents = [f for f in files if f.startswith("documents/") and f.endswith(".cwt")]
     say(f"wrote {out_path}/: the verifier page, {len(files)} files, {size / 1024:.0f} KiB")
     say(f"documents: {', '.join(documents)}")
+    say("visit records: none (--no-visits)" if visits is None else f"visit records go to: {visits}")
     if demo:
         say(
             "DEMO build: it pins the demo root key, whose private half is public. Never publish it.",

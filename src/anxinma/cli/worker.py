@@ -54,6 +54,8 @@ def _lines(f: dict[str, Any]) -> list[str]:
     if w is not None:
         out.append(f"  worker      {w['name']}  ID {w['id_number_masked']}  region {w['region']}")
         roster = "registered on the platform" if w["in_roster"] else "not in the roster"
+        if w["deregistered_at"] is not None:
+            roster = f"deregistered from the roster on {w['deregistered_at'][:10]}"
         out.append(f"  enterprise  {w['enterprise_uscc']}  ({roster})")
     out.append(f"credentials ({len(f['credentials'])})")
     for c in f["credentials"]:

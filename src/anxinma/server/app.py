@@ -8,8 +8,6 @@ order, what became of each record.
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import binascii
 import contextlib
 import datetime as dt
@@ -32,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..visit import MAX_RECORD_BYTES, VisitError, VisitReason, open_visit, record_digest
 from ..visitdb import Stored
+from ..web.headers import media_type, security_headers, site_headers
 from .config import ServerConfig
 from .ingest import Writer
 from .limits import Buckets
@@ -41,6 +40,8 @@ __all__ = ["CONFIG_VARIABLE", "create_app", "from_environment"]
 #: The environment variable that hands the options to worker processes (JSON).
 CONFIG_VARIABLE = "ANXINMA_SERVE_CONFIG"
 _B64URL = re.compile(r"[A-Za-z0-9_-]*\Z")
+_FROM_URL = bytes.maketrans(b"-_", b"+/")
+_TO_URL = bytes.maketrans(b"+/", b"-_")
 _MAX_RECORD_TEXT = -(-MAX_RECORD_BYTES * 4 // 3)  # base64url of a 1024-byte record: 1366 characters
 
 
@@ -62,11 +63,14 @@ def decode_record_text(text: object) -> bytes | None:
         or len(text) % 4 == 1
     ):
         return None
+    raw = text.encode("ascii")  # (the pattern admits ASCII only)
     try:
-        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        data = binascii.a2b_base64(raw.translate(_FROM_URL) + b"=" * (-len(raw) % 4))
     except (binascii.Error, ValueError):
         return None
-    if base64.urlsafe_b64encode(data).rstrip(b"=").decode() != text:  # non-zero padding bits
+    if (
+        binascii.b2a_base64(data, newline=False).translate(_TO_URL).rstrip(b"=") != raw
+    ):  # non-zero padding bits
         return None
     return data
 
@@ -74,27 +78,47 @@ def decode_record_text(text: object) -> bytes | None:
 class _Endpoint:
     """The state one server process keeps: options, the writer, the rate-limit buckets."""
 
-    def __init__(self, config: ServerConfig) -> None:
+    def __init__(self, config: ServerConfig, headers: dict[str, str]) -> None:
         self.config = config
+        self.headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
         self.writer: Writer | None = None
         self.addresses = Buckets(config.per_process(config.address_rate), config.address_burst)
         self.devices = Buckets(config.per_process(config.device_rate), config.device_burst)
+        self.max_age = dt.timedelta(days=config.max_age_days)
 
-    async def visits(self, request: Request) -> Response:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``POST /v1/visits`` as a bare ASGI application: the hot path of the endpoint, with
+        no request or response objects (the rest of the site goes through Starlette)."""
+        headers = _request_headers(scope)
+        status, extra = 200, {}
         try:
-            return await self._visits(request)
+            answer = await self._visits(scope, headers, receive)
         except _Refused as exc:
-            return _error(exc.status, exc.code, exc.message, exc.headers)
+            status, extra = exc.status, exc.headers
+            answer = {"error": {"code": exc.code, "message": exc.message}}
+        body = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
+        raw = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            *self.headers,
+        ]
+        raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()]
+        origin = headers.get(b"origin")
+        if origin is not None and origin.decode("latin-1") in self.config.cors_origins:
+            raw += [(b"access-control-allow-origin", origin), (b"vary", b"Origin")]
+        await send({"type": "http.response.start", "status": status, "headers": raw})
+        await send({"type": "http.response.body", "body": body})
 
-    async def _visits(self, request: Request) -> Response:
-        address = request.client.host if request.client else "unknown"
+    async def _visits(self, scope: Scope, headers: dict[bytes, bytes], receive: Receive) -> dict[str, Any]:
+        client = scope.get("client")
+        address = client[0] if client else "unknown"
         wait = self.addresses.take(address, time.monotonic())
         if wait:
             raise _Refused(429, "rate_limited", f"too many requests from {address}; retry later",
                            {"Retry-After": str(max(1, round(wait)))})  # fmt: skip
-        if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        if headers.get(b"content-type", b"").split(b";")[0].strip().lower() != b"application/json":
             raise _Refused(415, "unsupported_media_type", "send application/json")
-        texts = _records_of(await self._body(request), self.config.max_records)
+        texts = _records_of(await self._body(headers, receive), self.config.max_records)
         now = self.config.clock()
         results: list[dict[str, Any] | None] = [None] * len(texts)
         checked, where = [], []
@@ -108,7 +132,7 @@ class _Endpoint:
         if checked:
             assert self.writer is not None
             try:
-                stored = await asyncio.wrap_future(self.writer.submit(checked, now))
+                stored = await self.writer.store(checked, now)
             except Exception as exc:  # the transaction failed: nothing acknowledged
                 raise _Refused(503, "unavailable", f"the records could not be stored ({type(exc).__name__}); "
                                                    "send them again later") from None  # fmt: skip
@@ -116,7 +140,7 @@ class _Endpoint:
                 results[i] = _result(visit.record_id.hex(), result)
         done = [r for r in results if r is not None]
         counts = {k: sum(1 for r in done if r["outcome"] == k) for k in ("stored", "duplicate", "refused")}
-        return JSONResponse({"results": done, **counts})
+        return {"results": done, **counts}
 
     def _check(self, text: object, now: dt.datetime) -> dict[str, Any] | tuple[Any, bytes, bytes]:
         if isinstance(text, str) and len(text) > _MAX_RECORD_TEXT:
@@ -127,8 +151,7 @@ class _Endpoint:
                 None, VisitReason.MALFORMED, "not canonical base64url (RFC 4648 §5, no padding)"
             )
         try:
-            visit = open_visit(data, now=now, leeway=self.config.leeway,
-                               max_age=dt.timedelta(days=self.config.max_age_days))  # fmt: skip
+            visit = open_visit(data, now=now, leeway=self.config.leeway, max_age=self.max_age)
         except VisitError as exc:
             return _refused_json(None, exc.reason, str(exc))
         if self.devices.take(visit.device_kid.hex(), time.monotonic()):
@@ -136,17 +159,21 @@ class _Endpoint:
                                  "this device sent too many records; send this one again later")  # fmt: skip
         return visit, data, record_digest(data)
 
-    async def _body(self, request: Request) -> bytes:
+    async def _body(self, headers: dict[bytes, bytes], receive: Receive) -> bytes:
         limit = self.config.max_body
-        declared = request.headers.get("content-length")
+        declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             raise _Refused(413, "body_too_large", f"a request body holds at most {limit} bytes")
         body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _Refused(400, "bad_request", "the client went away before the body was complete")
+            body += message.get("body", b"")
             if len(body) > limit:
                 raise _Refused(413, "body_too_large", f"a request body holds at most {limit} bytes")
-        return bytes(body)
+            if not message.get("more_body", False):
+                return bytes(body)
 
     async def health(self, request: Request) -> Response:
         return JSONResponse({"ok": True})
@@ -187,7 +214,9 @@ _REVALIDATE = (".html", ".js", ".mjs", ".json", ".webmanifest", ".cwt", ".css", 
 class Site(StaticFiles):
     """The web verifier and its documents, with cache headers (spec/visit-v1.md §6.5):
     ``no-cache`` (use a copy only after checking it is current: ETag / Last-Modified) for
-    the page, its scripts and the signed documents; an hour for the rest (images, wasm)."""
+    the page, its scripts and the signed documents; an hour for the rest (images, wasm).
+    Media types are the page's own (:data:`anxinma.web.headers.MEDIA_TYPES`, as ``web serve``
+    sends them); no directory listings, no hidden files."""
 
     def file_response(self, full_path: Any, stat_result: os.stat_result, scope: Scope,
                       status_code: int = 200) -> Response:  # fmt: skip
@@ -197,23 +226,28 @@ class Site(StaticFiles):
             response.headers["Cache-Control"] = "no-cache"
         else:
             response.headers["Cache-Control"] = "public, max-age=3600"
-        if name.endswith(".cwt"):
-            response.headers["Content-Type"] = "application/cwt"
+        response.headers["Content-Type"] = media_type(name)
         return response
+
+    def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
+        if any(part.startswith(".") and part not in (".", "..") for part in path.split("/")):
+            return "", None  # the build's marker and any other hidden file: not found
+        return super().lookup_path(path)
 
 
 class _Headers:
-    """Headers on every answer: no MIME sniffing, no referrer."""
+    """Headers on every answer: the security headers of the page (the same as ``web serve``
+    sends: :func:`anxinma.web.headers.site_headers`), or without a site, no MIME sniffing
+    and no referrer."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, headers: dict[str, str]) -> None:
         self.app = app
+        self.headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
-                message["headers"] = headers
+                message["headers"] = [*message.get("headers", []), *self.headers]
             await send(message)
 
         await self.app(scope, receive, sending)
@@ -225,9 +259,32 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return _error(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
 
 
-def create_app(config: ServerConfig) -> Starlette:
+def _request_headers(scope: Scope) -> dict[bytes, bytes]:
+    """The request's headers by lower-case name (the last of a repeated one)."""
+    return {name.lower(): value for name, value in scope.get("headers", ())}
+
+
+class _Dispatch:
+    """``POST /v1/visits`` straight to the endpoint; everything else (the site, health, errors,
+    CORS preflight, the lifespan) through Starlette."""
+
+    def __init__(self, visits: _Endpoint, site: Starlette) -> None:
+        self.visits, self.site = visits, site
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/v1/visits":
+            await self.visits(scope, receive, send)
+        else:
+            await self.site(scope, receive, send)
+
+
+def create_app(config: ServerConfig) -> ASGIApp:
     """The ASGI application for ``config``; the writer starts with the application (lifespan)."""
-    endpoint = _Endpoint(config)
+    if config.site is not None:
+        headers = site_headers(config.site)
+    else:
+        headers = {k: v for k, v in security_headers().items() if k != "Content-Security-Policy"}
+    endpoint = _Endpoint(config, headers)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -238,12 +295,12 @@ def create_app(config: ServerConfig) -> Starlette:
             endpoint.writer.close()
 
     routes: list[Route | Mount] = [
-        Route("/v1/visits", endpoint.visits, methods=["POST"]),
+        Route("/v1/visits", endpoint, methods=["POST"]),  # (POST never gets here: _Dispatch; others: 405)
         Route("/v1/health", endpoint.health, methods=["GET"]),
     ]
     if config.site is not None:
         routes.append(Mount("/", app=Site(directory=config.site, html=True), name="site"))
-    middleware = [Middleware(_Headers)]
+    middleware = [Middleware(_Headers, headers=headers)]
     if config.cors_origins:
         origins = list(config.cors_origins)
         middleware.append(
@@ -251,10 +308,11 @@ def create_app(config: ServerConfig) -> Starlette:
                 CORSMiddleware, allow_origins=origins, allow_methods=["POST"], allow_headers=["content-type"]
             )
         )
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
+    site = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
                      exception_handlers={HTTPException: _http_error})  # fmt: skip
+    return _Dispatch(endpoint, site)
 
 
-def from_environment() -> Starlette:
+def from_environment() -> ASGIApp:
     """The application of a worker process, from the options in :data:`CONFIG_VARIABLE`."""
     return create_app(ServerConfig.from_json(os.environ[CONFIG_VARIABLE]))

@@ -8,7 +8,10 @@ means copying it and adding what is specific to one deployment:
   with ``documents/index.json`` naming them (the page fetches newer ones from there,
   checks each against the pinned root and keeps the newest);
 - ``sw.js``: the service worker with the list of files to keep offline and a hash of
-  the build (a new build installs a new worker).
+  the build (a new build installs a new worker);
+- where the page sends visit records (spec/visit-v1.md §6.6): ``/v1/visits`` of its own
+  origin by default (``anxinma serve --site``), another origin when told (the page's
+  Content-Security-Policy then allows exactly that origin: :mod:`.headers`), or nowhere.
 
 Every document is loaded against the roots at ``now`` before anything is written, so a
 build never publishes a document its own page would refuse.  Nothing here reads a
@@ -39,13 +42,16 @@ from ..keys import raw_public_key
 from ..status import StatusListToken
 from ..trust import TrustList
 from ..verify import DEFAULT_POLICY, Policy
+from .headers import MARKER, content_security_policy, url_origin
 
 __all__ = [
+    "DEFAULT_VISITS_URL",
     "MARKER",
     "SITE",
     "SiteDocuments",
     "build_site",
     "check_verifier_url",
+    "check_visits_url",
     "demo_documents",
     "demo_policy",
     "link_svg",
@@ -54,9 +60,11 @@ __all__ = [
 
 #: The page's source folder inside the package.
 SITE = resources.files("anxinma.web") / "site"
-#: A built site carries this file, so that a rebuild may replace it (and nothing else).
-MARKER = ".anxinma-site"
+#: Where the page sends visit records unless told otherwise: the endpoint of ``anxinma serve``
+#: on the page's own origin.
+DEFAULT_VISITS_URL = "/v1/visits"
 _GENERATED = frozenset({"config.js", "sw.js"})
+_META_CSP = re.compile(r'(<meta http-equiv="Content-Security-Policy" content=")([^"]*)(">)')
 _MANIFEST_RE = re.compile(r"/\*BUILD-MANIFEST\*/.*?/\*END-BUILD-MANIFEST\*/", re.S)
 
 
@@ -154,6 +162,26 @@ def check_verifier_url(url: str) -> None:
         raise UsageError("the verifier URL must carry no #fragment and no user name or password")
 
 
+def check_visits_url(url: str) -> None:
+    """Where the page sends visit records: a path on its own origin (``/v1/visits``), or an
+    ``https://`` URL (``http://`` only for 127.0.0.1 or localhost); printable ASCII, no
+    fragment or credentials, at most 200 characters.  Raise :class:`UsageError` naming what
+    is wrong."""
+    parts = urllib.parse.urlsplit(url)
+    if not url.isascii() or not url.isprintable() or " " in url or len(url) > 200:
+        raise UsageError("the visits URL must be at most 200 printable ASCII characters without spaces")
+    if parts.fragment or parts.username or parts.password or "#" in url:
+        raise UsageError("the visits URL must carry no #fragment and no user name or password")
+    if not parts.scheme and not parts.netloc:
+        if not url.startswith("/") or url.startswith("//"):
+            raise UsageError("the visits URL must be a path from the root of the page's origin (/v1/visits) "
+                             "or start with https://")  # fmt: skip
+        return
+    local = parts.hostname in ("127.0.0.1", "localhost")
+    if not (parts.scheme == "https" or (parts.scheme == "http" and local)) or not parts.hostname:
+        raise UsageError("the visits URL must start with https:// (http:// only for 127.0.0.1 or localhost)")
+
+
 def link_svg(url: str) -> str:
     """The QR code of the verifier page's address (byte mode, level M), as SVG."""
     import segno  # noqa: PLC0415 (the verify path never loads segno)
@@ -163,11 +191,14 @@ def link_svg(url: str) -> str:
     return out.getvalue().decode("utf-8")
 
 
-def _config(docs: SiteDocuments, build: str, verifier_url: str | None, policy: Policy) -> bytes:
+def _config(
+    docs: SiteDocuments, build: str, verifier_url: str | None, policy: Policy, visits_url: str | None
+) -> bytes:
     config: dict[str, object] = {
         "roots": [raw_public_key(r).hex() for r in docs.roots],
         "build": build,
         "verifierUrl": verifier_url,
+        "visitsUrl": visits_url,
         "demo": docs.demo,
         "policy": {
             "maxStatusAge": int(policy.max_status_age.total_seconds()),
@@ -187,30 +218,38 @@ def build_site(
     now: dt.datetime,
     verifier_url: str | None = None,
     policy: Policy = DEFAULT_POLICY,
+    visits_url: str | None = DEFAULT_VISITS_URL,
 ) -> list[str]:
     """Write the page for ``docs`` into the folder ``out``; return the files written.
 
     ``policy`` is the page's verdict policy (spec §10.6); ``verifier_url`` the address
     the page will be published at (kept in ``config.js``, and drawn as the QR code
-    ``verifier-link.svg`` for printed cards).  ``out`` must not exist, be empty, or be
-    an earlier build (it then is replaced whole, by renaming a complete new folder over
-    it).  Raises :class:`UsageError` for a document that does not load at ``now``, an
-    unusable ``verifier_url`` or an ``out`` that holds something else.
+    ``verifier-link.svg`` for printed cards); ``visits_url`` where the page sends visit
+    records (:func:`check_visits_url`; ``None``: the page makes none and says so).  An
+    endpoint on another origin than ``verifier_url``'s is added to the page's
+    ``connect-src``, alone.  ``out`` must not exist, be empty, or be an earlier build (it
+    then is replaced whole, by renaming a complete new folder over it).  Raises
+    :class:`UsageError` for a document that does not load at ``now``, an unusable URL or
+    an ``out`` that holds something else.
     """
     if verifier_url is not None:
         check_verifier_url(verifier_url)
+    if visits_url is not None:
+        check_visits_url(visits_url)
     if not docs.roots:
         raise UsageError("at least one root public key is needed")
     documents = _check_documents(docs, now)
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file())):
         raise UsageError(f"{out} exists and is not an earlier build of the page; choose a new folder")
-    page = [(p, data) for p, data in site_files() if p not in _GENERATED]
+    connect = _connect(visits_url, verifier_url)
+    page = [(p, _with_policy(data, connect) if p == "index.html" else data)
+            for p, data in site_files() if p not in _GENERATED]  # fmt: skip
     digest = hashlib.sha256()
     for path, data in page:
         digest.update(path.encode() + b"\0" + hashlib.sha256(data).digest())
-    digest.update(_config(docs, "", verifier_url, policy))
+    digest.update(_config(docs, "", verifier_url, policy, visits_url))
     build = digest.hexdigest()[:16]
-    files = [*page, ("config.js", _config(docs, build, verifier_url, policy))]
+    files = [*page, ("config.js", _config(docs, build, verifier_url, policy, visits_url))]
     if verifier_url is not None:
         files.append(("verifier-link.svg", link_svg(verifier_url).encode()))
     files += [(f"documents/{name}", data) for name, data in documents]
@@ -228,9 +267,29 @@ def build_site(
     manifest = json.dumps({"build": build, "assets": assets})
     marked = f"/*BUILD-MANIFEST*/ {manifest} /*END-BUILD-MANIFEST*/"
     files.append(("sw.js", _MANIFEST_RE.sub(lambda _: marked, sw).encode()))
-    files.append((MARKER, b"anxinma web build\n"))
+    csp = content_security_policy(connect=connect)
+    marker = {"built_by": "anxinma web build", "content_security_policy": csp}
+    files.append((MARKER, (json.dumps(marker, indent=2) + "\n").encode()))
     _write_tree(out, files)
     return sorted(p for p, _ in files)
+
+
+def _connect(visits_url: str | None, verifier_url: str | None) -> tuple[str, ...]:
+    """The origin to add to ``connect-src``: the endpoint's, when it is not the page's own."""
+    if visits_url is None or visits_url.startswith("/"):
+        return ()
+    origin = url_origin(visits_url)
+    return () if verifier_url is not None and url_origin(verifier_url) == origin else (origin,)
+
+
+def _with_policy(html: bytes, connect: tuple[str, ...]) -> bytes:
+    """The page with its ``<meta>`` Content-Security-Policy for this build."""
+    text, n = _META_CSP.subn(
+        lambda m: m[1] + content_security_policy(connect=connect, header=False) + m[3], html.decode()
+    )
+    if n != 1:  # pragma: no cover  (the page's source carries exactly one)
+        raise AssertionError("index.html must carry one Content-Security-Policy <meta> tag")
+    return text.encode()
 
 
 def _write_tree(out: Path, files: Sequence[tuple[str, bytes]]) -> None:

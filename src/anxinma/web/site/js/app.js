@@ -7,7 +7,8 @@
  * Test contract (kept stable): #code + #check, #photo, #scan, #id-number; #verdict with
  * data-color, data-reasons (comma-separated reason codes, as `anxinma verify --json`) and
  * data-id-match (true|false when a number was typed).  body[data-ready=true] once a
- * trust list is loaded.
+ * trust list is loaded.  The visit panel's ids (#visit, #visit-enter, ...): household.js
+ * and docs/web.md.
  * @module app
  */
 import config from '../config.js';
@@ -21,6 +22,7 @@ import { verdictJson } from './report.js';
 import { UsageError } from './errors.js';
 import { Camera, decode, imageDataOf, getDecoder } from './scanner.js';
 import { canDecompress } from './status.js';
+import * as household from './household.js';
 
 /** @param {string} id @returns {any} */
 const $ = (id) => /** @type {any} */ (document.getElementById(id));
@@ -57,6 +59,7 @@ function applyLanguage() {
   if ($('scan').dataset.running === 'true') $('scan').textContent = i18n.t().stopScan;
   renderData();
   if (last !== null) renderVerdict(last.result, last.json);
+  household.render();
 }
 
 // -- the documents held -------------------------------------------------------------
@@ -204,10 +207,11 @@ function statusText(result) {
 }
 
 /**
- * Verify a code's text and show the verdict.
- * @param {string} text
+ * Verify a code's text and show the verdict.  ``fresh``: a code the household just scanned,
+ * photographed or pasted (it may start a visit); otherwise the same code judged again.
+ * @param {string} text @param {boolean} [fresh]
  */
-async function check(text) {
+async function check(text, fresh = false) {
   if (held.trust === null) return;
   const at = now();
   try {
@@ -235,6 +239,8 @@ async function check(text) {
   last = { text, result, json };
   renderVerdict(result, json);
   box.scrollIntoView({ block: 'start' });
+  if (fresh) await household.offer(result, text, at);
+  else await household.update(result);
 }
 
 // -- reading codes ---------------------------------------------------------------------
@@ -274,7 +280,7 @@ async function toggleScan() {
       return false;
     }
     stopScan();
-    await check(code);
+    await check(code, true);
     return true;
   });
 }
@@ -295,7 +301,7 @@ async function readPhoto() {
     const texts = await decode(await imageDataOf(file));
     const code = pickCode(texts);
     if (code === null) say(texts.length ? i18n.t().linkCodeOnly : i18n.t().noCodeInPhoto, true);
-    else await check(code);
+    else await check(code, true);
   } catch (exc) {
     console.warn('photo', exc);
     say(i18n.t().decoderMissing, true);
@@ -371,7 +377,7 @@ async function main() {
     remember(i18n.lang());
     applyLanguage();
   });
-  $('check').addEventListener('click', () => check($('code').value));
+  $('check').addEventListener('click', () => check($('code').value, true));
   $('scan').addEventListener('click', () => toggleScan());
   $('photo').addEventListener('change', () => readPhoto());
   $('id-number').addEventListener('change', () => last !== null && check(last.text));
@@ -383,6 +389,7 @@ async function main() {
   setInterval(() => renderData(), 60000);
   setInterval(() => navigator.onLine && refresh(), 15 * 60000);
 
+  await household.start({ url: config.visitsUrl ?? null, now });
   registerServiceWorker();
   if (first === null) refresh();
 }

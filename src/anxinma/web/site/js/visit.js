@@ -1,14 +1,19 @@
-// Visit records, made and signed in the page (spec/visit-v1.md §3).
-//
-// After a verdict the household may confirm the worker's entry (确认入户), then rate the
-// service (1-5 stars and tags) or complain (fixed categories).  Each step makes a visit
-// record: an untagged COSE_Sign1 (EdDSA/Ed25519) over a deterministic CBOR claims set,
-// signed by a key this device made for itself: WebCrypto Ed25519, the private key
-// non-extractable, kept in IndexedDB (a CryptoKey is stored as it is, never as bytes).
-// The same content gives the same bytes as the Python reference (anxinma.visit.sign_visit):
-// Ed25519 and the encoding are deterministic; tests/test_web_visit.py checks it.
-//
-// No framework, no build step: an ES module.
+// @ts-check
+/**
+ * Visit records, made and signed in the page (spec/visit-v1.md §3).
+ *
+ * After a verdict the household may confirm the worker's entry (确认入户), then rate the
+ * service (1-5 stars and tags) or complain (fixed categories).  Each step makes a visit
+ * record: an untagged COSE_Sign1 (EdDSA/Ed25519) over a deterministic CBOR claims set,
+ * signed by a key this device made for itself: WebCrypto Ed25519, the private key
+ * non-extractable, kept in IndexedDB (a CryptoKey is stored as it is, never as bytes:
+ * device.js).  The same content gives the same bytes as the Python reference
+ * (anxinma.visit.sign_visit): Ed25519 and the encoding are deterministic;
+ * tests/test_web_visit.py and tests/browser/test_web_visits.py check it.
+ * @module visit
+ */
+
+import { toHex, view } from './bytes.js';
 
 /** @typedef {'green'|'yellow'|'red'} Color */
 /**
@@ -57,24 +62,24 @@ function head(major, n) {
   throw new RangeError('integer too large for a record');
 }
 
-/** @param {number} n */
+/** @param {number} n @returns {number[]} */
 function int(n) {
   if (!Number.isInteger(n)) throw new TypeError(`not an integer: ${n}`);
   return n >= 0 ? head(0, n) : head(1, -1 - n);
 }
 
-/** @param {Uint8Array} bytes */
+/** @param {Uint8Array} bytes @returns {number[]} */
 function bstr(bytes) {
   return [...head(2, bytes.length), ...bytes];
 }
 
-/** @param {string} text */
+/** @param {string} text @returns {number[]} */
 function tstr(text) {
   const bytes = new TextEncoder().encode(text);
   return [...head(3, bytes.length), ...bytes];
 }
 
-/** @param {number|string|Uint8Array} value */
+/** @param {number|string|Uint8Array} value @returns {number[]} */
 function item(value) {
   if (typeof value === 'number') return int(value);
   if (typeof value === 'string') return tstr(value);
@@ -87,7 +92,7 @@ function item(value) {
  * @returns {Uint8Array}
  */
 export function encodeMap(map) {
-  const entries = [...map].map(([k, v]) => [int(k), item(v)]);
+  const entries = [...map].map(([k, v]) => /** @type {[number[], number[]]} */ ([int(k), item(v)]));
   entries.sort((a, b) => compareBytes(a[0], b[0]));
   const out = [...head(5, entries.length)];
   for (const [k, v] of entries) out.push(...k, ...v);
@@ -120,7 +125,7 @@ export function visitProblem(v) {
   if ((v.color === 'green') !== (reasons.length === 0)) return 'reasons: only, and always, when not green';
   if (reasons.length > 24 || reasons.join(',').length > 480) return 'reasons: at most 24, 480 characters';
   if (new Set(reasons).size !== reasons.length) return 'reasons: a reason twice';
-  for (const [name, t] of [['scanned_at', v.scannedAt], ['made_at', v.madeAt], ['entered_at', v.enteredAt]]) {
+  for (const [name, t] of /** @type {[string, number | null][]} */ ([['scanned_at', v.scannedAt], ['made_at', v.madeAt], ['entered_at', v.enteredAt]])) {
     if (t !== null && !(Number.isInteger(t) && t >= 0 && t < U32)) return `${name}: whole seconds`;
   }
   if (v.madeAt < v.scannedAt) return 'made_at: after the scan';
@@ -151,10 +156,10 @@ export function claimsOf(v, rawKey) {
   const problem = visitProblem(v);
   if (problem) throw new TypeError(`visit record: ${problem}`);
   /** @type {Map<number, number|string|Uint8Array>} */
-  const claims = new Map([
+  const claims = new Map(/** @type {[number, number|string|Uint8Array][]} */ ([
     [CLAIM.madeAt, v.madeAt], [CLAIM.recordId, v.recordId], [CLAIM.deviceKey, rawKey],
     [CLAIM.credential, v.credentialId], [CLAIM.verdict, COLORS.indexOf(v.color)], [CLAIM.scannedAt, v.scannedAt],
-  ]);
+  ]));
   if (v.issuer !== null) claims.set(CLAIM.issuer, v.issuer);
   if (v.reasons.length) claims.set(CLAIM.reasons, v.reasons.join(','));
   if (v.enteredAt !== null) claims.set(CLAIM.enteredAt, v.enteredAt);
@@ -166,9 +171,9 @@ export function claimsOf(v, rawKey) {
   return encodeMap(claims);
 }
 
-/** SHA-256 of ``bytes``, first ``n`` bytes. @param {Uint8Array} bytes @param {number} n */
+/** SHA-256 of ``bytes``, first ``n`` bytes. @param {Uint8Array} bytes @param {number} n @returns {Promise<Uint8Array>} */
 async function sha256(bytes, n) {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)).slice(0, n);
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', view(bytes))).slice(0, n);
 }
 
 /**
@@ -190,9 +195,9 @@ export async function signVisit(v, keys) {
   const rawKey = new Uint8Array(await crypto.subtle.exportKey('raw', keys.publicKey));
   const kid = await sha256(rawKey, 8);
   const payload = claimsOf(v, rawKey);
-  const protectedHeader = encodeMap(new Map([[1, -8], [4, kid], [16, VISIT_TYPE]]));
+  const protectedHeader = encodeMap(new Map(/** @type {[number, number|string|Uint8Array][]} */ ([[1, -8], [4, kid], [16, VISIT_TYPE]])));
   const tbs = Uint8Array.from([0x84, ...tstr('Signature1'), ...bstr(protectedHeader), 0x40, ...bstr(payload)]);
-  const signature = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, keys.privateKey, tbs));
+  const signature = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, keys.privateKey, view(tbs)));
   const record = Uint8Array.from([0x84, ...bstr(protectedHeader), 0xa0, ...bstr(payload), ...bstr(signature)]);
   if (record.length > MAX_RECORD_BYTES) throw new RangeError(`a record is at most ${MAX_RECORD_BYTES} bytes`);
   return record;
@@ -212,55 +217,5 @@ export function base64url(bytes) {
 
 /** Lower-case hex. @param {Uint8Array} bytes */
 export function hex(bytes) {
-  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-// -- the device key, kept in IndexedDB ----------------------------------------------------------
-
-const KEY_DB = 'anxinma-device';
-const KEY_STORE = 'keys';
-
-/**
- * This device's key pair: made once (Ed25519, the private key non-extractable) and kept in
- * IndexedDB; the same pair on every later call.  Clearing the site's data makes a new one.
- * @param {IDBFactory} [idb]
- * @returns {Promise<CryptoKeyPair>}
- */
-export async function deviceKeys(idb = indexedDB) {
-  const db = await openStore(idb, KEY_DB, KEY_STORE);
-  const found = await request(db.transaction(KEY_STORE).objectStore(KEY_STORE).get('device'));
-  if (found) return /** @type {CryptoKeyPair} */ (found);
-  const keys = /** @type {CryptoKeyPair} */ (
-    await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify']));
-  const tx = db.transaction(KEY_STORE, 'readwrite');
-  tx.objectStore(KEY_STORE).put(keys, 'device');
-  await done(tx);
-  return keys;
-}
-
-/**
- * @param {IDBFactory} idb @param {string} name @param {string} store
- * @returns {Promise<IDBDatabase>}
- */
-export function openStore(idb, name, store) {
-  const open = idb.open(name, 1);
-  open.onupgradeneeded = () => open.result.createObjectStore(store);
-  return request(open);
-}
-
-/** @template T @param {IDBRequest<T>} req @returns {Promise<T>} */
-export function request(req) {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
-
-/** @param {IDBTransaction} tx @returns {Promise<void>} */
-export function done(tx) {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error);
-  });
+  return toHex(bytes);
 }
