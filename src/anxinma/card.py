@@ -110,7 +110,6 @@ _ALIGNMENT = {2: (6, 18), 3: (6, 22), 4: (6, 26), 5: (6, 30), 6: (6, 34)} | {
     10: (6, 28, 50),
     11: (6, 30, 54),
 }
-_RUNS = re.compile("0+|1+")
 _GUARD = 16  # zero bits after each row: every shift below is at most 10
 _MASKS: tuple[Callable[[int, int], bool], ...] = (
     lambda i, j: (i + j) % 2 == 0,
@@ -475,19 +474,34 @@ def qr_symbol(text: str, *, error: str = "M") -> QrSymbol:
 
 @lru_cache(maxsize=8)  # a QR image and a card drawn from one symbol share it
 def _path(symbol: QrSymbol, border: int) -> str:
-    """SVG path data drawing each dark run as a 1-module-thick horizontal stroke."""
-    parts = []
-    for r, row in enumerate(symbol.rows):
-        if row:
-            runs = _RUNS.findall(format(row, f"0{symbol.size}b")[::-1].rstrip("0"))
-            parts.append(f"M{border} {r + border}.5" + "".join(map(_run_command, runs)))
-    return "".join(parts)
+    """SVG path data drawing each dark run as a 1-module-thick horizontal stroke.
+
+    Row by row: ``M`` to the row's first module, then ``h`` over each dark run and
+    ``m`` over each light one (none after the last dark run; a row without dark
+    modules draws nothing).  Built in one pass: the rows' bits, each after a marker
+    character naming the row, are one string; one regular-expression scan cuts it
+    into markers and runs, and a table gives each its command.
+    """
+    size = symbol.size
+    markers = _ROW_MARKERS[:size]
+    bits = "".join([marker + format(row, f"0{size}b")[::-1].rstrip("0")
+                    for marker, row in zip(markers, symbol.rows, strict=True) if row])  # fmt: skip
+    return "".join(map(_path_commands(border).__getitem__, _RUN_TOKENS.findall(bits)))
+
+
+#: One marker character per row (never '0' or '1'), and the scan that cuts a row string into runs.
+_ROW_MARKERS = "".join(chr(0x100 + r) for r in range(17 + 4 * 40))
+_RUN_TOKENS = re.compile("1+|0+|[^01]")
 
 
 @cache
-def _run_command(run: str) -> str:
-    """Draw a run of dark modules, or move over a run of light ones."""
-    return f"h{len(run)}" if run[0] == "1" else f"m{len(run)} 0"
+def _path_commands(border: int) -> dict[str, str]:
+    """The path command of every token: a row marker moves to the row's first module, a dark
+    run draws itself, a light run moves over itself."""
+    longest = 17 + 4 * 40
+    commands = {"1" * n: f"h{n}" for n in range(1, longest + 1)}
+    commands |= {"0" * n: f"m{n} 0" for n in range(1, longest + 1)}
+    return commands | {marker: f"M{border} {r + border}.5" for r, marker in enumerate(_ROW_MARKERS)}
 
 
 def qr_svg(symbol: QrSymbol, *, scale: float = 4, border: int = 4) -> str:
