@@ -9,9 +9,10 @@ every level and version 1-11 -- some 20 times faster, because issuing a
 city's cards renders tens of thousands of them.  The data mask is still chosen
 the standard way (§7.8.3: the lowest penalty of the eight, the first on a tie),
 with segno's reading of the rules; what is faster is evaluating them: the
-matrix is held as one big integer per orientation (row-major and column-major,
-each row followed by zero guard bits), so that a mask is one XOR and each
-penalty rule a handful of shifts, ANDs and popcounts over the whole symbol.
+matrix is held as one big integer (row-major, each row followed by zero guard
+bits), so that a mask is one XOR and each penalty rule a handful of shifts,
+ANDs and popcounts over the whole symbol: along the rows by shifts of one
+module, down the columns by shifts of one row.
 
 The card (家政服务员上门服务证) is an ID-1 card, 85.6 × 54 mm (ISO/IEC 7810),
 see :func:`card_svg`; its QR module is 5 dots at 300 dpi (0.423 mm), reasoning
@@ -267,12 +268,10 @@ class _Layout:
     stride: int
     full: int  # every module, row-major
     base: int  # finder, separator, timing and alignment patterns (dark modules), row-major
-    base_t: int  # the same, column-major
     masks: tuple[int, ...]  # data modules each mask darkens, row-major
-    masks_t: tuple[int, ...]
     place: Callable[[bytes], tuple[int, ...]]  # bit stream -> ASCII digits of the row-major integer
-    place_t: Callable[[bytes], tuple[int, ...]]
-    valid7: int  # row-major positions where a 7-module window fits in the row
+    valid7: int  # positions where a 7-module window fits in the row
+    valid7_down: int  # positions where a 7-module window fits in the column
     data_bits: int
 
 
@@ -297,16 +296,10 @@ def _layout(version: int) -> _Layout:
     def row_major(r: int, c: int) -> int:
         return r * stride + c
 
-    def col_major(r: int, c: int) -> int:
-        return c * stride + r
-
     base, full, masks = ints(row_major)
-    base_t, _, masks_t = ints(col_major)
     valid7 = sum(1 << row_major(r, c) for r in range(size) for c in range(size - 6))
-    return _Layout(
-        size, stride, full, base, base_t, masks, masks_t, getter(row_major), getter(col_major),
-        valid7, len(order),
-    )  # fmt: skip
+    valid7_down = sum(1 << row_major(r, c) for r in range(size - 6) for c in range(size))
+    return _Layout(size, stride, full, base, masks, getter(row_major), valid7, valid7_down, len(order))
 
 
 def _function_patterns(version: int, size: int) -> dict[tuple[int, int], bool]:
@@ -361,12 +354,14 @@ def _placement_order(size: int, func: dict[tuple[int, int], bool]) -> list[tuple
     return order
 
 
-def _n1(x: int, full: int) -> int:
-    """Runs of five or more modules of one colour: 3 + (length - 5) each."""
+def _n1(x: int, full: int, step: int) -> int:
+    """Runs of five or more modules of one colour: 3 + (length - 5) each; along the rows
+    (``step`` 1) or down the columns (``step`` the row stride)."""
     score = 0
+    s2, s3, s4 = 2 * step, 3 * step, 4 * step
     for line in (x, ~x & full):
-        five = line & line >> 1 & line >> 2 & line >> 3 & line >> 4
-        score += five.bit_count() + 2 * (five & ~(five << 1)).bit_count()
+        five = line & line >> step & line >> s2 & line >> s3 & line >> s4
+        score += five.bit_count() + 2 * (five & ~(five << step)).bit_count()
     return score
 
 
@@ -378,25 +373,31 @@ def _n2(x: int, full: int, stride: int) -> int:
     return 3 * (dark.bit_count() + (light & light >> 1 & light_below & light_below >> 1).bit_count())
 
 
-def _n3(x: int, layout: _Layout) -> int:
+def _n3(x: int, valid7: int, step: int) -> int:
     """Finder-like 1:1:3:1:1 runs with four light modules before or after: 40 each,
-    counted as segno counts them: left to right, a counted match resumes the
-    search 7 modules on (a miss 4 on), and modules outside the symbol are light.
+    counted as segno counts them: left to right (top to bottom), a counted match
+    resumes the search 7 modules on (a miss 4 on), and modules outside the symbol
+    are light.  Along the rows (``step`` 1) or down the columns (``step`` the row
+    stride: the same shifts, a row apart; the rows above the first and below the
+    last are zero bits, light, as the guard bits are at the ends of a row).
 
     Bit-parallel: a match only overlaps another 4 or 6 modules on, so a match is
     skipped exactly when a counted match sits 4 or 6 modules before it; that
     recurrence is iterated to its fixed point (one or two rounds in practice).
     """
-    found = x & x >> 2 & x >> 3 & x >> 4 & x >> 6 & ~(x >> 1 | x >> 5) & layout.valid7
+    s = step
+    found = x & x >> 2 * s & x >> 3 * s & x >> 4 * s & x >> 6 * s & ~(x >> s | x >> 5 * s) & valid7
     if not found:
         return 0
-    quiet = (~(x << 1 | x << 2 | x << 3 | x << 4) | ~(x >> 7 | x >> 8 | x >> 9 | x >> 10)) & found
+    before = ~(x << s | x << 2 * s | x << 3 * s | x << 4 * s)
+    after = ~(x >> 7 * s | x >> 8 * s | x >> 9 * s | x >> 10 * s)
+    quiet = (before | after) & found
     counted = quiet
     while True:
-        after = quiet & ~((counted << 4 | counted << 6) & found)
-        if after == counted:
+        kept = quiet & ~((counted << 4 * s | counted << 6 * s) & found)
+        if kept == counted:
             return 40 * counted.bit_count()
-        counted = after
+        counted = kept
 
 
 def _n4(x: int, size: int) -> int:
@@ -405,11 +406,13 @@ def _n4(x: int, size: int) -> int:
     return 10 * int(abs(percent * 100 - 50) / 5)
 
 
-def _penalty(x: int, xt: int, layout: _Layout) -> int:
-    full = layout.full
-    n1 = _n1(x, full) + _n1(xt, full)
-    n3 = _n3(x, layout) + _n3(xt, layout)
-    return n1 + _n2(x, full, layout.stride) + n3 + _n4(x, layout.size)
+def _penalty(x: int, layout: _Layout) -> int:
+    """The penalty of a masked matrix (row-major): rules 1 and 3 along the rows and down
+    the columns (the same bit operations, shifted by one row instead of one module)."""
+    full, stride = layout.full, layout.stride
+    n1 = _n1(x, full, 1) + _n1(x, full, stride)
+    n3 = _n3(x, layout.valid7, 1) + _n3(x, layout.valid7_down, stride)
+    return n1 + _n2(x, full, stride) + n3 + _n4(x, layout.size)
 
 
 def _bch(value: int, generator: int, bits: int) -> int:
@@ -461,9 +464,8 @@ def qr_symbol(text: str, *, error: str = "M") -> QrSymbol:
     stream = format(int.from_bytes(words, "big"), f"0{8 * len(words)}b").encode()
     stream = stream.ljust(layout.data_bits, b"0") + b"0"  # remainder bits, then the filler
     data = int(bytes(layout.place(stream)), 2)
-    data_t = int(bytes(layout.place_t(stream)), 2)
-    x0, xt0 = layout.base | data, layout.base_t | data_t
-    scores = [_penalty(x0 ^ m, xt0 ^ mt, layout) for m, mt in zip(layout.masks, layout.masks_t, strict=True)]
+    x0 = layout.base | data
+    scores = [_penalty(x0 ^ m, layout) for m in layout.masks]
     mask = scores.index(min(scores))
     rows = _finish(x0 ^ layout.masks[mask], version, error, mask, layout)
     return QrSymbol(version, error, mask, rows)
