@@ -777,7 +777,8 @@ def run_batch(
         run = _Run(db, options, batch_id, now, progress, spool, bad=list(bad), to_issue=len(todo))
         try:
             try:
-                _schedule(run, jobs, tasks, config, len(todo))
+                with db.bulk_writes():
+                    _schedule(run, jobs, tasks, config, len(todo))
             finally:
                 manifest, errors = _write_reports(run, options, Path(spool_path))
         finally:

@@ -29,6 +29,7 @@ Schema 3 adds the roster, orders and visit records (:mod:`anxinma.visitdb`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -498,6 +499,24 @@ class IssuerDB:
 
     def _tx(self) -> IssuerDB._Tx:
         return IssuerDB._Tx(self._db)
+
+    @contextlib.contextmanager
+    def bulk_writes(self) -> Iterator[None]:
+        """Settings for many large transactions in a row (a batch), restored afterwards: a
+        64 MiB page cache (the indexes on random keys -- credential ids, status indexes,
+        ID hashes -- outgrow the default 2 MiB) and a checkpoint every 16,384 WAL pages
+        instead of 1,000 (a page rewritten by every chunk is copied back once per 64 MiB
+        of log, not once per 4 MiB).  Durability is unchanged: each commit is in the WAL,
+        fsynced (``synchronous=FULL``), before it returns; a checkpoint only copies
+        committed pages into the main file, and a log left by a crash is replayed by
+        the next connection."""
+        self._db.execute("PRAGMA cache_size=-65536")
+        self._db.execute("PRAGMA wal_autocheckpoint=16384")
+        try:
+            yield
+        finally:
+            self._db.execute("PRAGMA wal_autocheckpoint=1000")
+            self._db.execute("PRAGMA cache_size=-2000")
 
     # -- status lists -----------------------------------------------------------
 
