@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 __all__ = ["replace_atomically"]
@@ -18,6 +17,8 @@ def replace_atomically(path: Path, data: bytes, *, mode: int | None = None, sync
     Raises :class:`OSError` naming ``path`` (never the temporary file, which is
     removed).
     """
+    import tempfile  # noqa: PLC0415  (``anxinma verify`` without --state never writes: cold start)
+
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
