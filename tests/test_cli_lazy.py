@@ -176,3 +176,15 @@ def test_a_command_that_needs_more_still_gets_it() -> None:
     names, done = imported_by("demo", "--help")
     assert done.returncode == 0 and "anxinma.cli.demo" in names
     assert main.get_command(click.Context(main), "no-such-command") is None
+
+
+@pytest.mark.skipif(
+    not hasattr(click.exceptions, "NoSuchCommand"), reason="click < 8.4 suggests no command names"
+)
+def test_a_mistyped_command_is_matched_against_every_command_loaded_or_not() -> None:
+    for typed, meant in (("verfy", "verify"), ("stats", "status"), ("popluation", "population")):
+        names, done = imported_by(typed)  # a fresh process: no command module loaded
+        assert done.returncode == 2
+        hint = f"Did you mean {meant!r}? (see 'anxinma --help')"
+        assert done.stderr == f"anxinma: error: usage: no such command {typed!r}. {hint}\n"
+        assert loaded(names, tuple(f"anxinma.cli.{module}" for module, _, _ in COMMANDS.values())) == []

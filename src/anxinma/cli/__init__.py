@@ -171,6 +171,19 @@ class _Anxinma(Cli):
             self.add_command(command, cmd_name)
         return command
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """As click's, with "Did you mean 'verify'?" (click >= 8.4) drawn from every command,
+        loaded or not (click draws it from the loaded ones)."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            unknown = getattr(click.exceptions, "NoSuchCommand", None)
+            if unknown is None or not isinstance(exc, unknown):
+                raise
+            raise unknown(exc.command_name, possibilities=self.list_commands(ctx), ctx=ctx) from None
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The "Commands" section exactly as click writes it (each summary shortened to the width
         left beside the longest name), from the summaries of :data:`COMMANDS`: no module loaded."""
