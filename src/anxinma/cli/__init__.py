@@ -208,6 +208,10 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    return sorted({*globals(), "enterprises_from_tsv"})
+
+
 _MAIN_HELP = f"""安心码 anxinma: signed, offline-verifiable QR credentials for household-service workers.
 
 \b
