@@ -3,6 +3,7 @@
     python bench/coldstart.py                 # 60 alternating rounds, medians and ratios
     python bench/coldstart.py --rounds 200
     python bench/coldstart.py --imports       # which modules the verify path loads, and their cost
+    python bench/coldstart.py --imports cli   # the same for another program (floor, anxinma, field, cli)
 
 A field device (or a serverless verifier) often starts a process per check,
 so the time to the first verdict matters as much as the verify itself.  Each
@@ -18,7 +19,8 @@ same interpreter, the same environment):
 - ``field``: ``import anxinma``, load the DEMO trust list, status list and
   directory from their files (as a device does once at start), verify;
 - ``cli``: ``anxinma verify CODE --root ... --trust ... --now ...``, the command
-  line (click and the command modules included), printing the verdict.
+  line (click, and the modules of the verify command: the group loads a
+  command's module when it runs), printing the verdict.
 
 ``--compare PYTHON`` adds the ``anxinma``, ``field`` and ``cli`` programs run by
 another interpreter (another checkout's virtual environment: the code before a
@@ -180,18 +182,25 @@ def report(found: dict[str, tuple[list[float], list[int]]], rounds: int) -> str:
     return "\n".join(lines)
 
 
-def imports(python: str = sys.executable, runs: int = 9) -> str:
-    """Modules the ``anxinma`` program loads beyond the ``floor``, with ``-X importtime`` self times
-    (bytecode cached, as in :func:`measure`; the least of ``runs`` runs), under ``python``."""
+def imports(python: str = sys.executable, runs: int = 9, program: str = "anxinma") -> str:
+    """Modules ``program`` loads beyond the ``floor``, with ``-X importtime`` self times
+    (bytecode cached, as in :func:`measure`; the least of ``runs`` runs), under ``python``.
+
+    A module imported by :func:`importlib.import_module` (the package's names loaded on first
+    use, a command's module) has no line of its own in ``-X importtime`` (0 ms here); what it
+    imports has."""
     programs = scripts()
     loaded = {}
     with tempfile.TemporaryDirectory(prefix="anxinma-coldstart-") as cache:
         env = _environment(cache)
-        for name in ("floor", "anxinma"):
-            script = programs[name] + "import sys; print(' '.join(sorted(sys.modules)))"
+        for name in ("floor", program):
+            script = (  # at exit: the cli program ends in SystemExit
+                "import atexit, sys\n"
+                "atexit.register(lambda: print('MODULES', ' '.join(sorted(sys.modules))))\n" + programs[name]
+            )
             out = subprocess.run([python, "-c", script], capture_output=True, text=True, check=True, env=env)
-            loaded[name] = set(out.stdout.split())
-        command = [python, "-X", "importtime", "-c", programs["anxinma"]]
+            loaded[name] = set(out.stdout.rpartition("MODULES ")[2].split())
+        command = [python, "-X", "importtime", "-c", programs[program]]
         self_us: dict[str, int] = {}
         for _ in range(runs):  # the least of several runs: the module's own cost, not the machine's noise
             timing = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
@@ -199,15 +208,16 @@ def imports(python: str = sys.executable, runs: int = 9) -> str:
                 m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)", line)
                 if m:
                     self_us[m.group(4)] = min(int(m.group(1)), self_us.get(m.group(4), 1 << 60))
-    extra = loaded["anxinma"] - loaded["floor"]
+    extra = loaded[program] - loaded["floor"]
     rows = sorted(extra, key=lambda m: -self_us.get(m, 0))
     total = sum(self_us.get(m, 0) for m in extra)
-    watched = ("segno", "click", "sqlite3", "zxingcpp", "PIL", "numpy", "zlib")
-    heavy = [m for m in watched if m in loaded["anxinma"]]
+    watched = ("segno", "click", "sqlite3", "multiprocessing", "http.server", "unicodedata2", "regex")
+    watched += ("starlette", "zxingcpp", "PIL", "numpy", "zlib")
+    heavy = [m for m in watched if m in loaded[program]]
     lines = [
         f"{len(extra)} modules beyond the floor's {len(loaded['floor'])}; their own import time adds up to "
         f"{total / 1000:.1f} ms (-X importtime, the least of {runs} runs)",
-        f"of {', '.join(watched)} the verify path loads: {', '.join(heavy) or 'none'}",
+        f"of {', '.join(watched)} the {program} program loads: {', '.join(heavy) or 'none'}",
         "",
         "| module | self import time |",
         "|---|---:|",
@@ -219,11 +229,17 @@ def imports(python: str = sys.executable, runs: int = 9) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=60, help="measured rounds [60]")
-    parser.add_argument("--imports", action="store_true", help="list the modules the verify path loads")
+    parser.add_argument(
+        "--imports",
+        nargs="?",
+        const="anxinma",
+        choices=["floor", "anxinma", "field", "cli"],
+        help="list the modules a program loads beyond the floor [anxinma]",
+    )
     parser.add_argument("--compare", metavar="PYTHON", help="also run the programs with this interpreter")
     args = parser.parse_args(argv)
     if args.imports:
-        print(imports(args.compare or sys.executable))
+        print(imports(args.compare or sys.executable, program=args.imports))
         return 0
     print(report(measure(args.rounds, before=args.compare), args.rounds))
     return 0

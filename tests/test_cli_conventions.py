@@ -65,11 +65,16 @@ Found = Iterator[tuple[tuple[str, ...], click.Command]]
 
 
 def commands() -> Found:
+    """Every command, as click finds them (``anxinma`` loads a command's module when it is looked up)."""
+
     def walk(command: click.Command, path: tuple[str, ...]) -> Found:
         yield path, command
         if isinstance(command, click.Group):
-            for name in sorted(command.commands):
-                yield from walk(command.commands[name], (*path, name))
+            ctx = click.Context(command)
+            for name in command.list_commands(ctx):
+                sub = command.get_command(ctx, name)
+                assert sub is not None, f"{' '.join(path)} lists {name!r} and has no such command"
+                yield from walk(sub, (*path, name))
 
     return walk(main, ())
 

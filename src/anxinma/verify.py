@@ -345,14 +345,31 @@ def _unknown(trust: Keyring | TrustList, kid: bytes) -> Verification:
     return _failed(Reason.UNKNOWN_KEY, f"no trusted key has kid {kid.hex()}", kid)
 
 
-@dataclass(frozen=True, slots=True)
 class _Context:
-    now: dt.datetime
-    typed: str | None
-    leeway: int
-    policy: Policy
-    lists: tuple[StatusListToken, ...]
-    directory: Directory | None
+    """What step 10 needs besides the credential and its key, gathered once a call.
+
+    Internal, never returned: a plain class with slots, not a frozen dataclass, so
+    that importing this module does not generate and compile six methods nobody
+    calls (cold start, bench/coldstart.py).
+    """
+
+    __slots__ = ("directory", "leeway", "lists", "now", "policy", "typed")
+
+    def __init__(
+        self,
+        now: dt.datetime,
+        typed: str | None,
+        leeway: int,
+        policy: Policy,
+        lists: tuple[StatusListToken, ...],
+        directory: Directory | None,
+    ) -> None:
+        self.now = now
+        self.typed = typed
+        self.leeway = leeway
+        self.policy = policy
+        self.lists = lists
+        self.directory = directory
 
 
 def _assess(cred: Credential, kid: bytes, found: TrustedKey, ctx: _Context) -> Verification:

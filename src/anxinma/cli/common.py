@@ -13,7 +13,6 @@ import datetime as dt
 import io
 import math
 import os
-import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -247,7 +246,8 @@ def _failure(exc: Exception) -> int:
     if isinstance(exc, UnicodeError):  # bytes of an argument or file name that are not UTF-8
         _report("argument", "holds bytes that are not UTF-8 text (a file name or value from another locale?)")
         return EXIT_USAGE
-    if isinstance(exc, sqlite3.Error):
+    sqlite3 = sys.modules.get("sqlite3")  # not imported by every command (cold start of verify)
+    if sqlite3 is not None and isinstance(exc, sqlite3.Error):  # no sqlite3 module, no sqlite3.Error
         _report("issuer database", str(exc))
         return EXIT_RED
     _report("internal error", f"{type(exc).__name__}: {exc} (please report this)")

@@ -20,7 +20,6 @@ from typing import TypeVar
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from .. import _demo
 from ..directory import MAX_DIRECTORY_BYTES, Directory
 from ..document import DocumentError
 from ..errors import UsageError
@@ -286,6 +285,8 @@ def _directory(
 
 def demo_held(now: dt.datetime) -> Held:
     """The bundled DEMO root, trust list, status list 0 and directory, loaded as a verifier would."""
+    from .. import _demo  # noqa: PLC0415  (--demo only: cold start of verify)
+
     roots = [_demo.root_public_key()]
     trust = load_document(_demo.TRUST_FILE, lambda: TrustList.load(_demo.trust_document(), roots, now=now))
     token = load_document(

@@ -32,12 +32,10 @@ import codecs
 import errno
 import json
 import os
-import sqlite3
 import stat
 import sys
-import tempfile
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -45,11 +43,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from .._files import replace_atomically
 from ..errors import KeyFormatError
 from ..keys import load_private_key, load_public_key
-from ..model import Worker
-from ..record import parse_worker
 from ..safetext import shown
-from ..visitdb import VisitDB
 from .common import EXIT_RED, CliError
+
+if TYPE_CHECKING:
+    from ..model import Worker
+    from ..visitdb import VisitDB
 
 __all__ = [
     "ENCODINGS",
@@ -252,6 +251,8 @@ def load_json(data: bytes, path: str) -> Any:
 
 def read_record(path: str) -> Worker:
     """The worker record in JSON file ``path`` (spec §4); a bad one raises, naming the field."""
+    from ..record import parse_worker  # noqa: PLC0415  (issuing commands only: cold start of verify)
+
     return parse_worker(load_json(read_bytes(path, limit=MAX_RECORD_BYTES, what="worker record"), path))
 
 
@@ -337,6 +338,8 @@ def write_new(path: Path, data: bytes, *, mode: int) -> None:
     created directly with O_CREAT|O_EXCL.  A failure names ``path`` (exit 1);
     an existing ``path`` is a usage error (exit 2).
     """
+    import tempfile  # noqa: PLC0415  (writing commands only: cold start of verify)
+
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
@@ -435,6 +438,10 @@ def _create_private(path: Path) -> None:
 def open_db(path: str, *, create: bool = False) -> VisitDB:
     """The issuer database at ``path`` (with the roster, orders and visits of schema 3);
     only ``status new`` may create one."""
+    import sqlite3  # noqa: PLC0415  (database commands only: cold start of verify)
+
+    from ..visitdb import VisitDB  # noqa: PLC0415
+
     target = Path(path)
     if create:
         _create_private(target)

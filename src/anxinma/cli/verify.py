@@ -20,7 +20,6 @@ from ..verify import Policy
 from .common import COLOR_EXIT, clock
 from .documents import Sources, held_for
 from .files import read_code
-from .scan import verify_photo
 from .show import echo_json, print_verification, verification_json
 from .verifier import verifier_options
 
@@ -89,6 +88,8 @@ def verify_command(
     moment = now or clock()
     held, policy = held_for(demo, sources, now=moment, policy=policy)
     if is_image:
+        from .scan import verify_photo  # noqa: PLC0415  (--image only: cold start of verify)
+
         ctx.exit(verify_photo(code, held, now=moment, policy=policy, id_number=id_number, as_json=as_json))
     text = read_code(code)
     result = held.verify(text, now=moment, policy=policy, id_number=id_number)
