@@ -81,6 +81,7 @@ __all__ = [
     "BatchResult",
     "Files",
     "Progress",
+    "csv_table",
     "read_input",
     "run_batch",
     "synthetic_population",
@@ -199,6 +200,20 @@ def _jsonl_rows(text: str) -> list[_Row]:
 
 
 def _csv_rows(text: str, name: str) -> tuple[list[_Row], list[BadRow]]:
+    header, table, bad = csv_table(text, name, blank=lambda cells: not any(cells))
+    _check_header(header, name)
+    return [_Row(n, dict(zip(header, cells, strict=True))) for n, cells in table], bad
+
+
+def csv_table(
+    text: str, name: str, *, blank: Callable[[list[str]], bool]
+) -> tuple[list[str], list[tuple[int, list[str]]], list[BadRow]]:
+    """A CSV text as its header, its data rows ``(line, cells)`` and its bad rows.
+
+    A row that is not CSV, or whose number of cells differs from the header's, is a bad
+    row naming the line it starts on; a row for which ``blank(cells)`` holds is skipped.
+    A header that is not CSV, or an empty text, raises :class:`UsageError`.
+    """
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
@@ -206,8 +221,7 @@ def _csv_rows(text: str, name: str) -> tuple[list[_Row], list[BadRow]]:
         raise UsageError(f"{name} row 1: not CSV ({exc})") from None
     if header is None:
         raise UsageError(f"{name}: empty file; the first row must name the columns")
-    _check_header(header, name)
-    rows: list[_Row] = []
+    rows: list[tuple[int, list[str]]] = []
     bad: list[BadRow] = []
     start = 2
     while True:
@@ -218,12 +232,12 @@ def _csv_rows(text: str, name: str) -> tuple[list[_Row], list[BadRow]]:
             start = reader.line_num + 1
             continue
         if cells is None:
-            return rows, bad
-        if cells and any(cells):
+            return header, rows, bad
+        if cells and not blank(cells):
             if len(cells) != len(header):
                 bad.append(BadRow(start, "row", f"has {len(cells)} cells; the header has {len(header)}"))
             else:
-                rows.append(_Row(start, dict(zip(header, cells, strict=True))))
+                rows.append((start, cells))
         start = reader.line_num + 1
 
 

@@ -16,14 +16,12 @@ issued to them without storing the number.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .batch import BadRow
+from .batch import BadRow, csv_table
 from .errors import UsageError
 from .gbcodes import id_number_problem, uscc_problem
 from .issuerdb import id_mac
@@ -100,13 +98,7 @@ def _table(text: str, name: str, columns: Mapping[str, tuple[str, ...]], require
            ) -> tuple[list[tuple[int, dict[str, str]]], list[BadRow]]:  # fmt: skip
     """Rows of a CSV text as (row number, cells by English column name), and rows that are not CSV."""
     aliases = {alias: key for key, names in columns.items() for alias in (key, *names)}
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise UsageError(f"{name} row 1: not CSV ({exc})") from None
-    if header is None:
-        raise UsageError(f"{name}: empty file; the first row must name the columns")
+    header, table, bad = csv_table(text, name, blank=lambda cells: not any(c.strip() for c in cells))
     keys = [aliases.get(h.strip()) for h in header]
     unknown = next((h for h, k in zip(header, keys, strict=True) if k is None), None)
     if unknown is not None:
@@ -117,24 +109,8 @@ def _table(text: str, name: str, columns: Mapping[str, tuple[str, ...]], require
     missing = next((c for c in required if c not in keys), None)
     if missing is not None:
         raise UsageError(f"{name} row 1: the required column {missing!r} is missing")
-    rows: list[tuple[int, dict[str, str]]] = []
-    bad: list[BadRow] = []
-    start = 2
-    while True:
-        try:
-            cells = next(reader, None)
-        except csv.Error as exc:
-            bad.append(BadRow(reader.line_num, "row", f"not CSV ({exc})"))
-            start = reader.line_num + 1
-            continue
-        if cells is None:
-            return rows, bad
-        if any(c.strip() for c in cells):
-            if len(cells) != len(keys):
-                bad.append(BadRow(start, "row", f"has {len(cells)} cells; the header has {len(keys)}"))
-            else:
-                rows.append((start, {k: c.strip() for k, c in zip(keys, cells, strict=True) if k}))
-        start = reader.line_num + 1
+    rows = [(n, {k: c.strip() for k, c in zip(keys, cells, strict=True) if k}) for n, cells in table]
+    return rows, bad
 
 
 class _BadError(Exception):  # a bad row: its field and why
