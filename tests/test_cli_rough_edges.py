@@ -82,7 +82,7 @@ def test_item4_verify_into_head_keeps_the_verdicts_exit_status() -> None:
     full = subprocess.run(args, capture_output=True, text=True, check=False, timeout=60)
     assert full.returncode in (0, 3), full.stderr
     assert len(full.stdout.splitlines()) > 5
-    shell = f"{' '.join(map(_quote, args))} | head -1; echo \"status=${{PIPESTATUS[0]}}\" >&2"
+    shell = f'{" ".join(map(_quote, args))} | head -1; echo "status=${{PIPESTATUS[0]}}" >&2'
     for _ in range(5):
         piped = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, check=False, timeout=60)
         assert piped.stdout.splitlines() == full.stdout.splitlines()[:1]
@@ -252,18 +252,50 @@ def test_item10_write_failures_exit_1_and_name_the_target(keys: Path, tmp_path: 
     failures = {
         "keygen": ("keygen", "--out-dir", locked / "keys", "--name", "k"),
         "trust init": ("trust", "init", "--out", locked / "t.json"),
-        "trust sign": ("trust", "sign", story.source, "--root-key", story.key("root"),
-                       "--out", locked / "t.cwt"),
+        "trust sign": (
+            "trust",
+            "sign",
+            story.source,
+            "--root-key",
+            story.key("root"),
+            "--out",
+            locked / "t.cwt",
+        ),
         "render": ("render", code, "--out", locked / "q.svg"),
         "population": ("population", "--out", locked / "p.csv", "--count", "3"),
         "demo": ("demo", "--out-dir", locked / "d"),
         "status new": ("status", "new", "--db", locked / "new.db"),
-        "status publish": ("status", "publish", "--db", story.db, "--key", story.key("a"), "--issuer", "nb",
-                           "--out", locked / "s.cwt"),
-        "directory build": ("directory", "build", REPO / "examples" / "enterprises.tsv", "--root-key",
-                            story.key("root"), "--out", locked / "d.cwt"),
-        "batch": ("batch", story.work / "w.csv", "--key", story.key("a"), "--db", story.db,
-                  "--out", locked / "b"),
+        "status publish": (
+            "status",
+            "publish",
+            "--db",
+            story.db,
+            "--key",
+            story.key("a"),
+            "--issuer",
+            "nb",
+            "--out",
+            locked / "s.cwt",
+        ),
+        "directory build": (
+            "directory",
+            "build",
+            REPO / "examples" / "enterprises.tsv",
+            "--root-key",
+            story.key("root"),
+            "--out",
+            locked / "d.cwt",
+        ),
+        "batch": (
+            "batch",
+            story.work / "w.csv",
+            "--key",
+            story.key("a"),
+            "--db",
+            story.db,
+            "--out",
+            locked / "b",
+        ),
     }
     for name, args in failures.items():
         result = run(*args)

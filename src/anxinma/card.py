@@ -726,8 +726,14 @@ def card_svg(
         body.append(_text(_TEXT_X, 29.4 + 3.1 * n, line, 2.35, width=width))
     body += [
         _text(4.0, 44.4, "所属企业", 2.1, width=9, fill="#666"),
-        _text(13.4, 44.4, enterprise or f"USCC {cred.enterprise_uscc}", 2.6,
-              width=min(right, link_left) - 13.4, minimum=1.8),
+        _text(
+            13.4,
+            44.4,
+            enterprise or f"USCC {cred.enterprise_uscc}",
+            2.6,
+            width=min(right, link_left) - 13.4,
+            minimum=1.8,
+        ),
         _text(4.0, 48.4, "有效期", 2.1, width=9, fill="#666"),
         _text(13.4, 48.4, f"{_day(cred.issued_at)} 至 {_day(cred.expires_at)}", 2.4, width=40),
         _text(CARD_WIDTH_MM / 2, 52.3, _FOOTER, 1.55, width=78, fill="#555", anchor="middle"),
