@@ -33,10 +33,11 @@ def test_concurrent_load_every_good_record_once_every_bad_one_refused_with_its_r
     assert sum(1 for a in sent.answers.values() if a.outcome == "duplicate") >= len(copies)
 
 
-def test_kill_9_mid_load_loses_nothing_acknowledged(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])  # 2: the processes share one writer (WriterService)
+def test_kill_9_mid_load_loses_nothing_acknowledged(tmp_path: Path, workers: int) -> None:
     db = tmp_path / "issuer.db"
     plan = prepare(db, records=3_000, credentials=50, duplicates=0.05, bad=0.05, now=now_cst())
-    server = ServerProcess(db, workers=1, extra=["--address-rate", "0"])
+    server = ServerProcess(db, workers=workers, extra=["--address-rate", "0"])
     server.start()
     acked: dict[int, Outcome] = {}
     lock = threading.Lock()

@@ -35,15 +35,24 @@ from .visit import DEFAULT_LEEWAY, Complaint, Tag, Visit, VisitReason, rating_su
 
 __all__ = [
     "DEFAULT_FLOOD_LIMIT",
+    "Facts",
+    "FactsJob",
     "Imported",
     "OrderState",
     "Stored",
     "VisitDB",
     "WorkerRatings",
+    "visit_facts",
 ]
 
 #: One request's checked records (visit, signed bytes, SHA-256) and when they were received.
 Job = tuple[Sequence[tuple[Visit, bytes, bytes]], dt.datetime]
+#: What a checked record puts in its row (:func:`visit_facts`): plain values only, so that a
+#: server process can hand them to the writer of another cheaply.
+Facts = tuple[bytes, bytes, bytes, str, str, str | None, str, str, int, int | None, int, int | None,
+              int | None, int | None]  # fmt: skip
+#: One request's records as facts, and when they were received (seconds since the epoch).
+FactsJob = tuple[Sequence[Facts], int]
 #: Records of one device about scans on one China-time day beyond which its records are flagged.
 DEFAULT_FLOOD_LIMIT = 20
 FLAG_FLOOD = "flood"
@@ -350,12 +359,22 @@ class VisitDB(IssuerDB):
         stored and the devices' counts per day are read once for the group, and the new rows
         go in with one ``executemany``.
         """
+
+        def facts(jobs: Sequence[Job]) -> list[FactsJob]:
+            return [([visit_facts(*item) for item in items], int(now.timestamp())) for items, now in jobs]
+
+        return self.store_facts(facts(jobs), leeway=leeway, flood_limit=flood_limit,
+                                more=None if more is None else lambda: facts(more()))  # fmt: skip
+
+    def store_facts(self, jobs: Sequence[FactsJob], *, leeway: int = DEFAULT_LEEWAY,
+                    flood_limit: int = DEFAULT_FLOOD_LIMIT,
+                    more: Callable[[], Sequence[FactsJob]] | None = None) -> list[list[Stored]]:  # fmt: skip
+        """:meth:`store_jobs` for records already reduced to their :func:`visit_facts` (what the
+        endpoint's writer receives, from its own thread or from the server's other processes)."""
         with self._tx():
             if more is not None:
                 jobs = [*jobs, *more()]
-            flat = [
-                (v, data, digest, int(now.timestamp())) for items, now in jobs for v, data, digest in items
-            ]
+            flat = [(facts, at) for items, at in jobs for facts in items]
             results = self._store_group(flat, leeway, flood_limit)
         out, at = [], 0
         for items, _ in jobs:
@@ -363,20 +382,17 @@ class VisitDB(IssuerDB):
             at += len(items)
         return out
 
-    def _store_group(self, items: Sequence[tuple[Visit, bytes, bytes, int]], leeway: int,
-                     flood_limit: int) -> list[Stored]:  # fmt: skip
+    def _store_group(self, items: Sequence[tuple[Facts, int]], leeway: int, flood_limit: int) -> list[Stored]:
         days: dict[int, str] = {}
-        facts = [
-            (v.credential_id.hex(), v.device_kid.hex(), scanned, _china_day(scanned, days))
-            for v, _, _, _ in items
-            for scanned in (int(v.scanned_at.timestamp()),)
-        ]
-        creds = self._credentials([cred_id for cred_id, _, _, _ in facts])
-        stored = self._stored_digests([v.record_id for v, _, _, _ in items])
-        counts = self._day_counts({(device, day) for _, device, _, day in facts})
+        scan_days = [_china_day(f[8], days) for f, _ in items]
+        creds = self._credentials([f[4] for f, _ in items])
+        stored = self._stored_digests([f[0] for f, _ in items])
+        counts = self._day_counts({(f[3], day) for (f, _), day in zip(items, scan_days, strict=True)})
         rows: list[tuple[Any, ...]] = []
         out: list[Stored] = []
-        for (v, data, digest, at), (cred_id, device, scanned, day) in zip(items, facts, strict=True):
+        for (f, at), day in zip(items, scan_days, strict=True):
+            record_id, digest, data, device, cred_id, issuer, color, reasons, scanned, entered, made, \
+                stars, tags, complaint = f  # fmt: skip
             cred = creds.get(cred_id)
             if cred is None:  # (so never stored either)
                 out.append(Stored("refused", VisitReason.UNKNOWN_CREDENTIAL,
@@ -384,24 +400,20 @@ class VisitDB(IssuerDB):
                 continue
             card_no, iat, exp, events = cred
             if scanned < iat - leeway:
-                out.append(Stored("refused", VisitReason.OUT_OF_WINDOW,
-                                  message="scanned before the credential was issued"))  # fmt: skip
+                out.append(_BEFORE_ISSUE)
                 continue
-            seen = stored.get(v.record_id)
+            seen = stored.get(record_id)
             if seen is not None:  # this record id was stored before (or earlier in this group)
                 out.append(_DUPLICATE if seen == digest else _CONFLICT)
                 continue
             live = scanned < exp and _last_action(events, scanned) in (None, "reinstate")
             count = counts.get((device, day), 0)
             counts[(device, day)] = count + 1
-            stored[v.record_id] = digest
+            stored[record_id] = digest
             flood = count >= flood_limit
-            ev = v.evaluation
             rows.append(
-                (v.record_id, digest, data, device, cred_id, card_no, v.issuer, v.color.value,
-                 ",".join(v.reasons), scanned, day, _seconds(v.entered_at), int(v.made_at.timestamp()),
-                 None if ev is None else ev.stars, None if ev is None else _mask(ev.tags), _mask(v.complaint),
-                 int(live), FLAG_FLOOD if flood else None, at)
+                (record_id, digest, data, device, cred_id, card_no, issuer, color, reasons, scanned, day,
+                 entered, made, stars, tags, complaint, int(live), FLAG_FLOOD if flood else None, at)
             )  # fmt: skip
             out.append(_STORED_FLOOD if flood else _STORED)
         if rows:
@@ -581,10 +593,26 @@ def _categories(masks: list[int]) -> dict[Complaint, int]:
 
 
 _STORED = Stored("stored")
+_BEFORE_ISSUE = Stored(
+    "refused", VisitReason.OUT_OF_WINDOW, message="scanned before the credential was issued"
+)
 _STORED_FLOOD = Stored("stored", flags=(FLAG_FLOOD,))
 _DUPLICATE = Stored("duplicate")
 _CONFLICT = Stored("refused", VisitReason.CONFLICT, message="another record has this record id")
 _EPOCH = dt.date(1970, 1, 1)
+
+
+def visit_facts(visit: Visit, data: bytes, digest: bytes) -> Facts:
+    """The columns of a checked record's row that the record alone decides: record id, digest,
+    signed bytes, device kid (hex), credential id (hex), issuer, colour, reasons (comma
+    separated), scanned, entered and made (seconds), stars, tag and complaint bit masks."""
+    ev = visit.evaluation
+    return (
+        visit.record_id, digest, data, visit.device_kid.hex(), visit.credential_id.hex(), visit.issuer,
+        visit.color.value, ",".join(visit.reasons), int(visit.scanned_at.timestamp()),
+        _seconds(visit.entered_at), int(visit.made_at.timestamp()), None if ev is None else ev.stars,
+        None if ev is None else _mask(ev.tags), _mask(visit.complaint),
+    )  # fmt: skip
 
 
 def _china_day(seconds: int, cache: dict[int, str]) -> str:

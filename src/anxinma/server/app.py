@@ -32,13 +32,16 @@ from ..visit import MAX_RECORD_BYTES, VisitError, VisitReason, open_visit, recor
 from ..visitdb import Stored
 from ..web.headers import media_type, security_headers, site_headers
 from .config import ServerConfig
-from .ingest import Writer
+from .ingest import RemoteWriter, Writer
 from .limits import Buckets
 
-__all__ = ["CONFIG_VARIABLE", "create_app", "from_environment"]
+__all__ = ["CONFIG_VARIABLE", "WRITER_VARIABLE", "create_app", "from_environment"]
 
 #: The environment variable that hands the options to worker processes (JSON).
 CONFIG_VARIABLE = "ANXINMA_SERVE_CONFIG"
+#: The environment variable that gives worker processes the address of their shared writer
+#: (:class:`~anxinma.server.ingest.WriterService`); without it a process writes itself.
+WRITER_VARIABLE = "ANXINMA_SERVE_WRITER"
 _B64URL = re.compile(r"[A-Za-z0-9_-]*\Z")
 _FROM_URL = bytes.maketrans(b"-_", b"+/")
 _TO_URL = bytes.maketrans(b"+/", b"-_")
@@ -81,7 +84,7 @@ class _Endpoint:
     def __init__(self, config: ServerConfig, headers: dict[str, str]) -> None:
         self.config = config
         self.headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
-        self.writer: Writer | None = None
+        self.writer: Writer | RemoteWriter | None = None
         self.addresses = Buckets(config.per_process(config.address_rate), config.address_burst)
         self.devices = Buckets(config.per_process(config.device_rate), config.device_burst)
         self.max_age = dt.timedelta(days=config.max_age_days)
@@ -278,8 +281,10 @@ class _Dispatch:
             await self.site(scope, receive, send)
 
 
-def create_app(config: ServerConfig) -> ASGIApp:
-    """The ASGI application for ``config``; the writer starts with the application (lifespan)."""
+def create_app(config: ServerConfig, *, writer: str | None = None) -> ASGIApp:
+    """The ASGI application for ``config``; the writer starts with the application (lifespan):
+    a thread of this process, or with ``writer`` (a :class:`~anxinma.server.ingest.WriterService`
+    address) a connection to the writer the server's processes share."""
     if config.site is not None:
         headers = site_headers(config.site)
     else:
@@ -288,7 +293,11 @@ def create_app(config: ServerConfig) -> ASGIApp:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        endpoint.writer = Writer(config.db, leeway=config.leeway, flood_limit=config.flood_limit)
+        if writer is None:
+            endpoint.writer = Writer(config.db, leeway=config.leeway, flood_limit=config.flood_limit)
+        else:
+            endpoint.writer = RemoteWriter(writer)
+            await endpoint.writer.connect()
         try:
             yield
         finally:
@@ -315,4 +324,6 @@ def create_app(config: ServerConfig) -> ASGIApp:
 
 def from_environment() -> ASGIApp:
     """The application of a worker process, from the options in :data:`CONFIG_VARIABLE`."""
-    return create_app(ServerConfig.from_json(os.environ[CONFIG_VARIABLE]))
+    return create_app(
+        ServerConfig.from_json(os.environ[CONFIG_VARIABLE]), writer=os.environ.get(WRITER_VARIABLE)
+    )

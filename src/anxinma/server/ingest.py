@@ -14,24 +14,40 @@ holding its records has committed, and a commit is durable when it returns
 (``synchronous=FULL``), so an acknowledged record survives a crash of the process or
 the machine.  If the transaction fails, every request in it gets the error and its
 client sends the records again later: nothing was acknowledged.
+
+With several server processes there is ONE writer (:class:`WriterService`, a thread of
+the process that started them), which the processes reach through a Unix socket
+(:class:`RemoteWriter`): their records go into the same transactions, through one
+connection and its page cache, instead of two writers taking SQLite's write lock in turn
+and each re-reading the pages the other changed.  A record crosses the socket as its
+:func:`~anxinma.visitdb.visit_facts` (plain values, CBOR), and its answer comes back the
+same way once its transaction has committed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import functools
+import os
 import queue
+import shutil
+import socket
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from ..visit import Visit
-from ..visitdb import Stored, VisitDB
+import cbor2
 
-__all__ = ["Writer"]
+from ..visit import Visit, VisitReason
+from ..visitdb import Facts, FactsJob, Stored, VisitDB, visit_facts
+
+__all__ = ["RemoteWriter", "Writer", "WriterService"]
 
 Items = Sequence[tuple[Visit, bytes, bytes]]
 #: Requests committed together at most (bounds one transaction's time).
@@ -43,7 +59,7 @@ FULL_GROUP = 400
 #: A request waiting: its records, when they were received, and where its answer goes (a
 #: future of the event loop, resolved with the others of its group in one call from the
 #: writer thread; or a thread-safe future for callers outside a loop).
-_Job = tuple[Items, dt.datetime, "asyncio.Future[list[Stored]] | Future[list[Stored]]"]
+_Job = tuple[Sequence[Facts], int, "asyncio.Future[list[Stored]] | Future[list[Stored]]"]
 
 
 class Writer:
@@ -60,8 +76,12 @@ class Writer:
 
     def submit(self, items: Items, now: dt.datetime) -> Future[list[Stored]]:
         """Store ``items`` (received at ``now``); the future holds one :class:`Stored` each."""
+        return self.submit_facts([visit_facts(*item) for item in items], int(now.timestamp()))
+
+    def submit_facts(self, facts: Sequence[Facts], at: int) -> Future[list[Stored]]:
+        """:meth:`submit` for records already reduced to their facts, received at ``at``."""
         done: Future[list[Stored]] = Future()
-        self._queue.put((items, now, done))
+        self._queue.put((facts, at, done))
         return done
 
     def store(self, items: Items, now: dt.datetime) -> asyncio.Future[list[Stored]]:
@@ -69,7 +89,7 @@ class Writer:
         reach the loop in one call (one wake-up of the loop per transaction, not per request)."""
         self._loop = asyncio.get_running_loop()
         done: asyncio.Future[list[Stored]] = self._loop.create_future()
-        self._queue.put((items, now, done))
+        self._queue.put(([visit_facts(*item) for item in items], int(now.timestamp()), done))
         return done
 
     def close(self) -> None:
@@ -119,15 +139,15 @@ class Writer:
         stop was among the requests drained."""
         stop = False
 
-        def more() -> list[tuple[Items, dt.datetime]]:
+        def more() -> list[FactsJob]:
             nonlocal stop
             first = len(group)
             stop = self._drain(group)
-            return [(items, now) for items, now, _ in group[first:]]
+            return [(facts, at) for facts, at, _ in group[first:]]
 
         try:
-            jobs = [(items, now) for items, now, _ in group]
-            results: list[Any] = db.store_jobs(
+            jobs = [(facts, at) for facts, at, _ in group]
+            results: list[Any] = db.store_facts(
                 jobs, leeway=self._leeway, flood_limit=self._flood, more=more if drain else None
             )
             failed = None
@@ -155,3 +175,143 @@ def _settle(done: Any, result: Any, failed: BaseException | None) -> None:
 def _settle_all(answers: list[tuple[Any, Any]], failed: BaseException | None) -> None:
     for done, result in answers:
         _settle(done, result, failed)
+
+
+# -- one writer for several server processes ------------------------------------------------------
+
+
+def _frame(value: Any) -> bytes:
+    data = cbor2.dumps(value)
+    return len(data).to_bytes(4, "big") + data
+
+
+def _stored_value(stored: Stored) -> list[Any]:
+    reason = None if stored.reason is None else stored.reason.value
+    return [stored.outcome, reason, list(stored.flags), stored.message]
+
+
+class WriterService:
+    """The writer of a server with several processes: a :class:`Writer` in this process and a
+    Unix socket (in a private temporary directory, :attr:`address`) on which the server
+    processes hand it their checked records and get the answers back.  Each connection is
+    read by a thread of its own; the requests of every process join the same groups.
+
+    What arrives on the socket is stored without being checked again (the processes checked
+    it), so only this user may connect: the directory is made with mode 0700.  A server
+    killed with SIGKILL leaves the empty directory and the socket file behind."""
+
+    def __init__(self, path: Path, *, leeway: int, flood_limit: int) -> None:
+        self.writer = Writer(path, leeway=leeway, flood_limit=flood_limit)
+        self._dir = tempfile.mkdtemp(prefix="anxinma-writer-")  # (mode 0700: this user's only)
+        self.address = os.path.join(self._dir, "writer.sock")
+        self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._listener.bind(self.address)
+        self._listener.listen(64)
+        self._connections: list[socket.socket] = []
+        threading.Thread(target=self._accept, name="anxinma-writer-accept", daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:  # closed
+                return
+            self._connections.append(conn)
+            threading.Thread(target=self._serve, args=(conn,), name="anxinma-writer-in", daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        """Requests of one server process, in order: (job id, seconds, [facts, ...])."""
+        sending = threading.Lock()
+        with conn, conn.makefile("rb") as reader:
+            while len(head := reader.read(4)) == 4:
+                job, at, facts = cbor2.loads(reader.read(int.from_bytes(head, "big")))
+                done = self.writer.submit_facts(facts, at)
+                done.add_done_callback(functools.partial(self._answer, conn, sending, job))
+
+    @staticmethod
+    def _answer(conn: socket.socket, sending: threading.Lock, job: int, done: Future[list[Stored]]) -> None:
+        failed = done.exception()
+        if failed is not None:
+            frame = _frame([job, None, type(failed).__name__])
+        else:
+            frame = _frame([job, [_stored_value(s) for s in done.result()], None])
+        with sending, contextlib.suppress(OSError):  # (a process gone: nothing was acknowledged to it)
+            conn.sendall(frame)
+
+    def close(self) -> None:
+        """Stop taking requests, finish those queued, close the database."""
+        self._listener.close()
+        self.writer.close()
+        for conn in self._connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class RemoteWriter(asyncio.Protocol):
+    """A server process's side of :class:`WriterService`: :meth:`store` as :class:`Writer`'s,
+    the records sent over the socket as facts and the answers matched by job number."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self._transport: asyncio.Transport | None = None
+        self._buffer = bytearray()
+        self._waiting: dict[int, asyncio.Future[list[Stored]]] = {}
+        self._jobs = 0
+        self._known: dict[tuple[Any, ...], Stored] = {}
+
+    async def connect(self) -> None:
+        """Connect to the service (at the start of the application)."""
+        await asyncio.get_running_loop().create_unix_connection(lambda: self, self.address)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._transport = None
+        waiting, self._waiting = self._waiting, {}
+        for done in waiting.values():
+            if not done.done():
+                done.set_exception(ConnectionError("the writer went away"))
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        while len(self._buffer) >= 4:
+            end = 4 + int.from_bytes(self._buffer[:4], "big")
+            if len(self._buffer) < end:
+                return
+            job, results, failed = cbor2.loads(bytes(self._buffer[4:end]))
+            del self._buffer[:end]
+            done = self._waiting.pop(job, None)
+            if done is None or done.done():
+                continue
+            if failed is not None:
+                done.set_exception(RuntimeError(f"the transaction failed ({failed})"))
+            else:
+                done.set_result([self._stored(*r) for r in results])
+
+    def _stored(self, outcome: str, reason: str | None, flags: list[str], message: str) -> Stored:
+        key = (outcome, reason, *flags, message)
+        found = self._known.get(key)
+        if found is None:
+            found = Stored(outcome, None if reason is None else VisitReason(reason), tuple(flags), message)
+            if len(self._known) < 1024:
+                self._known[key] = found
+        return found
+
+    def store(self, items: Items, now: dt.datetime) -> asyncio.Future[list[Stored]]:
+        """Store ``items`` (received at ``now``) through the service; the future holds one
+        :class:`Stored` each, set once the transaction holding them has committed."""
+        if self._transport is None:
+            raise ConnectionError("not connected to the writer")
+        done: asyncio.Future[list[Stored]] = asyncio.get_running_loop().create_future()
+        self._jobs += 1
+        self._waiting[self._jobs] = done
+        facts = [visit_facts(*item) for item in items]
+        self._transport.write(_frame([self._jobs, int(now.timestamp()), facts]))
+        return done
+
+    def close(self) -> None:
+        """Disconnect (at the end of the application)."""
+        if self._transport is not None:
+            self._transport.close()
