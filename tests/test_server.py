@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -229,3 +230,17 @@ def test_flagged_records_are_acknowledged_with_their_flag(issued: tuple[Path, li
     assert isinstance(results, list)
     assert [r["flags"] for r in results] == [[], [], ["flood"], ["flood"]]
     assert all(r["outcome"] == "stored" for r in results)
+
+
+def test_record_text_is_refused_exactly_when_it_is_not_what_a_canonical_encoder_writes() -> None:
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    for prefix in ("", "AQID"):
+        for tail in (a + b for a in alphabet for b in alphabet):
+            for text in (prefix + tail, prefix + "Q" + tail, prefix + "QQ" + tail):
+                try:
+                    data: bytes | None = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+                except binascii.Error:
+                    data = None
+                if data is not None and base64.urlsafe_b64encode(data).rstrip(b"=").decode() != text:
+                    data = None  # (the decoder ignores bits past the last byte; the endpoint refuses them)
+                assert decode_record_text(text) == data, text

@@ -461,6 +461,20 @@ _REQUIRED = (
 _REQUIRED_SET = frozenset(int(c) for c in _REQUIRED)
 
 
+#: Claim labels as plain integers (looked up once per claim per record; the error messages
+#: name the claim through :class:`VisitClaim`).
+_IAT, _RECORD_ID, _DEVICE_KEY, _CREDENTIAL, _VERDICT, _SCANNED_AT = (int(c) for c in _REQUIRED)
+_ISSUER_LABEL, _REASONS_LABEL, _ENTERED_AT, _STARS, _TAGS_LABEL, _COMPLAINT = (
+    int(c) for c in (VisitClaim.ISSUER, VisitClaim.REASONS, VisitClaim.ENTERED_AT, VisitClaim.STARS,
+                     VisitClaim.TAGS, VisitClaim.COMPLAINT)
+)  # fmt: skip
+#: The slots of a Visit in the order :func:`_visit_of` fills them (their setters bypass the
+#: frozen dataclass's __setattr__, which refuses every assignment).
+_VISIT_SLOTS = ("record_id", "device_key", "credential_id", "color", "reasons", "scanned_at", "made_at",
+                "issuer", "entered_at", "evaluation", "complaint")  # fmt: skip
+_SET_VISIT = tuple(Visit.__dict__[name].__set__ for name in _VISIT_SLOTS)
+
+
 def _visit_of(claims: Mapping[Any, Any]) -> Visit:
     """The :class:`Visit` of a decoded claims set (spec/visit-v1.md §5 step 6): each claim's
     type and range, then :func:`_rules`; the Visit is then made without checking it again."""
@@ -471,37 +485,34 @@ def _visit_of(claims: Mapping[Any, Any]) -> Visit:
     if not keys >= _REQUIRED_SET:
         missing = next(c for c in _REQUIRED if c not in claims)
         raise _bad(f"{missing.field} (label {int(missing)}) is required")
-    color = _COLORS[_uint(claims, VisitClaim.VERDICT, 2)]
-    stars = claims.get(VisitClaim.STARS)
-    if claims.get(VisitClaim.TAGS) is not None and stars is None:
+    color = _COLORS[_uint(claims, _VERDICT, 2)]
+    stars = claims.get(_STARS)
+    if claims.get(_TAGS_LABEL) is not None and stars is None:
         raise _bad("tags (label -10) need stars (label -9)")
     evaluation = None
     if stars is not None:
-        evaluation = _evaluation(_uint(claims, VisitClaim.STARS, 5, low=1), _mask(claims, VisitClaim.TAGS, 6))
-    text = claims.get(VisitClaim.REASONS)
+        evaluation = _evaluation(_uint(claims, _STARS, 5, low=1), _mask(claims, _TAGS_LABEL, 6))
+    text = claims.get(_REASONS_LABEL)
     if text is not None and (not isinstance(text, str) or not text):
         raise _bad("reasons (label -6) must be a non-empty text string")
-    record_id = _bytes(claims, VisitClaim.RECORD_ID)
-    credential_id = _bytes(claims, VisitClaim.CREDENTIAL)
-    scanned = _uint(claims, VisitClaim.SCANNED_AT, _U32 - 1)
-    made = _uint(claims, VisitClaim.IAT, _U32 - 1)
-    issuer = _text(claims, VisitClaim.ISSUER)
-    entered = _uint(claims, VisitClaim.ENTERED_AT, _U32 - 1) if VisitClaim.ENTERED_AT in claims else None
-    complaint = _COMPLAINT_SETS[_mask(claims, VisitClaim.COMPLAINT, 8)]
+    record_id = _bytes(claims, _RECORD_ID)
+    credential_id = _bytes(claims, _CREDENTIAL)
+    scanned = _uint(claims, _SCANNED_AT, _U32 - 1)
+    made = _uint(claims, _IAT, _U32 - 1)
+    issuer = _text(claims, _ISSUER_LABEL)
+    entered = _uint(claims, _ENTERED_AT, _U32 - 1) if _ENTERED_AT in claims else None
+    complaint = _COMPLAINT_SETS[_mask(claims, _COMPLAINT, 8)]
     reasons = tuple(text.split(",")) if text else ()
     problem = _rules(record_id, credential_id, issuer, color, reasons, scanned, made, entered,
                      rated=evaluation is not None, complained=bool(complaint))  # fmt: skip
     if problem is not None:
         raise _bad(f"{problem[0].field} (label {int(problem[0])}): {problem[1]}")
     visit = object.__new__(Visit)  # every field checked above: not again in __post_init__
-    for name, value in (
-        ("record_id", record_id), ("device_key", claims[VisitClaim.DEVICE_KEY]),
-        ("credential_id", credential_id), ("color", color), ("reasons", reasons),
-        ("scanned_at", _utc(scanned)), ("made_at", _utc(made)), ("issuer", issuer),
-        ("entered_at", None if entered is None else _utc(entered)),
-        ("evaluation", evaluation), ("complaint", complaint),
-    ):  # fmt: skip
-        object.__setattr__(visit, name, value)
+    for put, value in zip(_SET_VISIT, (
+        record_id, claims[_DEVICE_KEY], credential_id, color, reasons, _utc(scanned), _utc(made), issuer,
+        None if entered is None else _utc(entered), evaluation, complaint,
+    ), strict=True):  # fmt: skip
+        put(visit, value)
     return visit
 
 
@@ -525,29 +536,34 @@ def _evaluation(stars: int, tags: int) -> Evaluation:
     return found
 
 
-def _mask(claims: Mapping[Any, Any], label: VisitClaim, bits: int) -> int:
+def _mask(claims: Mapping[Any, Any], label: int, bits: int) -> int:
     """A bit mask claim (1 .. 2^bits - 1), 0 when absent."""
     return _uint(claims, label, (1 << bits) - 1, low=1) if label in claims else 0
 
 
-def _uint(claims: Mapping[Any, Any], label: VisitClaim, high: int, *, low: int = 0) -> int:
+def _uint(claims: Mapping[Any, Any], label: int, high: int, *, low: int = 0) -> int:
     value = claims[label]
     if type(value) is not int or not low <= value <= high:
-        raise _bad(f"{label.field} (label {int(label)}) must be an integer {low}..{high}")
+        raise _bad(f"{_name(label)} must be an integer {low}..{high}")
     return value
 
 
-def _bytes(claims: Mapping[Any, Any], label: VisitClaim) -> bytes:
+def _name(label: int) -> str:
+    claim = VisitClaim(label)
+    return f"{claim.field} (label {label})"
+
+
+def _bytes(claims: Mapping[Any, Any], label: int) -> bytes:
     value = claims[label]
     if not isinstance(value, bytes):
-        raise _bad(f"{label.field} (label {int(label)}) must be a byte string")
+        raise _bad(f"{_name(label)} must be a byte string")
     return value
 
 
-def _text(claims: Mapping[Any, Any], label: VisitClaim) -> str | None:
+def _text(claims: Mapping[Any, Any], label: int) -> str | None:
     value = claims.get(label)
     if value is not None and not isinstance(value, str):
-        raise _bad(f"{label.field} (label {int(label)}) must be a text string")
+        raise _bad(f"{_name(label)} must be a text string")
     return value
 
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from .issuerdb import IssuerDB, WorkerState
 from .model import CST, Rating
+from .verify import Color
 
 if TYPE_CHECKING:
     from .roster import Order, RosterEnterprise, RosterWorker
@@ -607,11 +608,13 @@ def visit_facts(visit: Visit, data: bytes, digest: bytes) -> Facts:
     signed bytes, device kid (hex), credential id (hex), issuer, colour, reasons (comma
     separated), scanned, entered and made (seconds), stars, tag and complaint bit masks."""
     ev = visit.evaluation
+    entered = visit.entered_at
     return (
         visit.record_id, digest, data, visit.device_kid.hex(), visit.credential_id.hex(), visit.issuer,
-        visit.color.value, ",".join(visit.reasons), int(visit.scanned_at.timestamp()),
-        _seconds(visit.entered_at), int(visit.made_at.timestamp()), None if ev is None else ev.stars,
-        None if ev is None else _mask(ev.tags), _mask(visit.complaint),
+        _COLOR_TEXT[visit.color], ",".join(visit.reasons), int(visit.scanned_at.timestamp()),
+        None if entered is None else int(entered.timestamp()), int(visit.made_at.timestamp()),
+        None if ev is None else ev.stars, None if ev is None else _TAG_MASKS[ev.tags] or None,
+        _COMPLAINT_MASKS[visit.complaint] or None,
     )  # fmt: skip
 
 
@@ -625,9 +628,10 @@ def _china_day(seconds: int, cache: dict[int, str]) -> str:
     return day
 
 
-def _mask(values: frozenset[Tag] | frozenset[Complaint]) -> int | None:
-    """The bit mask of tags or complaint categories, None for none."""
-    return sum(1 << v.bit for v in values) or None
+#: The bit mask of every set of tags, and of complaint categories (a frozenset keeps its hash).
+_TAG_MASKS = {frozenset(t for t in Tag if m >> t.bit & 1): m for m in range(1 << len(Tag))}
+_COMPLAINT_MASKS = {frozenset(c for c in Complaint if m >> c.bit & 1): m for m in range(1 << len(Complaint))}
+_COLOR_TEXT = {color: color.value for color in Color}
 
 
 def _chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
