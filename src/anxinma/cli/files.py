@@ -129,11 +129,20 @@ def open_regular(path: str, *, follow: bool = True) -> tuple[int, os.stat_result
     return fd, info
 
 
+class TooLargeError(CliError):
+    """A file over its size cap (:func:`read_bytes`): ``size`` is its length, if known."""
+
+    def __init__(self, path: str, *, limit: int, what: str, size: int | None = None) -> None:
+        super().__init__(path, f"larger than {limit} bytes; not a {what}")
+        self.limit = limit
+        self.size = size
+
+
 def _read_capped(path: str, *, limit: int, what: str) -> bytes:
     fd, info = open_regular(path)
     with os.fdopen(fd, "rb") as f:
         if info.st_size > limit:
-            raise CliError(path, f"larger than {limit} bytes; not a {what}")
+            raise TooLargeError(path, limit=limit, what=what, size=info.st_size)
         try:
             return f.read(limit + 1)
         except OSError as exc:
@@ -141,10 +150,14 @@ def _read_capped(path: str, *, limit: int, what: str) -> bytes:
 
 
 def read_bytes(path: str, *, limit: int, what: str) -> bytes:
-    """The bytes of file ``path`` (``-``: standard input), at most ``limit``."""
+    """The bytes of file ``path`` (``-``: standard input), at most ``limit``.
+
+    Raises :class:`TooLargeError` for a longer file, :class:`CliError` for one that
+    cannot be read.
+    """
     data = _stdin_bytes(limit + 1) if path == "-" else _read_capped(path, limit=limit, what=what)
     if len(data) > limit:
-        raise CliError(path, f"larger than {limit} bytes; not a {what}")
+        raise TooLargeError(path, limit=limit, what=what)
     return data
 
 
