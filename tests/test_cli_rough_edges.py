@@ -698,3 +698,22 @@ def test_personal_data_is_0600_and_a_print_shops_group_gets_0640(story: Story) -
     finally:
         os.umask(old)
     assert stat.S_IMODE(story.signed.stat().st_mode) == 0o644  # a public document stays readable
+
+
+# -- audit of issue 10 (round 3): the gaps left on main ---------------------------------------------
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be"])
+def test_audit1_batch_reads_a_utf16_csv_with_a_bom_as_roster_import_does(story: Story, codec: str) -> None:
+    workers, base = batch_setup(story, rows=3)
+    names = gb18030_workers(workers)  # rare characters, then saved again as UTF-16 with its BOM
+    text = workers.read_bytes().decode("gb18030")
+    bom = b"\xfe\xff" if codec.endswith("be") else b""
+    workers.write_bytes(bom + text.encode(codec))
+    assert workers.read_bytes()[:2] in (b"\xff\xfe", b"\xfe\xff")
+    result = run("batch", workers, *base, "--out", story.work / "o")
+    assert result.exit_code == 0, result.output
+    lines = (story.work / "o" / "manifest.jsonl").read_text("utf-8").splitlines()
+    assert sorted(json.loads(line)["name"] for line in lines) == sorted(names)
+    again = run("batch", workers, *base, "--out", story.work / "o")
+    assert again.exit_code == 0 and "nothing new to issue" in again.stderr

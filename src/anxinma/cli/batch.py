@@ -52,13 +52,13 @@ from .common import (
 from .documents import DIRECTORY_OPTION, ROOT_OPTION, optional_directory
 from .files import (
     ENCODING_OPTION,
-    decode_text,
     make_dir,
     open_db,
     read_bytes,
     read_private_key,
     read_text,
     replace_file,
+    utf8_bytes,
     write_failure,
 )
 
@@ -204,7 +204,8 @@ def batch_command(
         except UsageError as exc:
             raise CliError("--verifier-url", str(exc)) from None
     check_expiry(moment, valid_days)
-    data = _utf8_input(read_bytes(workers, limit=MAX_INPUT_BYTES, what="worker file"), workers, encoding)
+    raw = read_bytes(workers, limit=MAX_INPUT_BYTES, what="worker file")
+    data = utf8_bytes(raw, workers, encoding=encoding)
     key = read_private_key(key_path, passphrase_env)
     directory = optional_directory(directory_path, root_paths, moment)
     names = {e.uscc: e.name for e in directory.enterprises} if directory is not None else {}
@@ -229,14 +230,6 @@ def batch_command(
         say(f"anxinma: warning: {warning}", err=True)
     say(_summary(result, workers), err=True)
     ctx.exit(EXIT_RED if result.bad else EXIT_OK)
-
-
-def _utf8_input(data: bytes, source: str, encoding: str) -> bytes:
-    """The worker file as UTF-8 bytes: checked up front (a file in another encoding is refused
-    once, saying what it looks like), and transcoded when ``--encoding`` names another one.
-    UTF-8 input is passed on as it is: its batch id (the SHA-256 of the bytes) stays the same."""
-    text = decode_text(data, source, encoding=encoding, option=True)
-    return data if encoding.lower() in ("utf-8", "utf-8-sig") else text.encode("utf-8")
 
 
 def _count(n: int, word: str) -> str:

@@ -73,6 +73,7 @@ __all__ = [
     "read_record",
     "read_text",
     "replace_file",
+    "utf8_bytes",
     "utf8_text",
     "write_failure",
     "write_new",
@@ -221,6 +222,17 @@ def decode_text(data: bytes, path: str, *, encoding: str = "utf-8", option: bool
             raise CliError(where, f"not UTF-8 ({exc.reason}); {_looks_like(data, option=option)}") from None
         raise CliError(where, f"not {encoding} text ({exc.reason})") from None
     return text.removeprefix("\ufeff")
+
+
+def utf8_bytes(data: bytes, path: str, *, encoding: str = "utf-8", option: bool = True) -> bytes:
+    """``data`` as UTF-8 bytes, read by the rule of :func:`decode_text` (a file in another encoding
+    is refused once, up front): UTF-8 input comes back as it is (byte for byte: a batch id, the
+    SHA-256 of the bytes, stays the same); UTF-16 with a byte order mark, or a file in the
+    ``encoding`` given, comes back transcoded to UTF-8."""
+    text = decode_text(data, path, encoding=encoding, option=option)
+    if _CODECS[encoding.lower()] == "utf-8" and not data.startswith(_UTF16_BOMS):
+        return data
+    return text.encode("utf-8")
 
 
 def read_text(path: str, *, limit: int, what: str, encoding: str = "utf-8", option: bool = True) -> str:
