@@ -717,3 +717,26 @@ def test_audit1_batch_reads_a_utf16_csv_with_a_bom_as_roster_import_does(story: 
     assert sorted(json.loads(line)["name"] for line in lines) == sorted(names)
     again = run("batch", workers, *base, "--out", story.work / "o")
     assert again.exit_code == 0 and "nothing new to issue" in again.stderr
+
+
+def test_audit2_serve_on_a_port_in_use_is_one_line_and_exit_1_as_web_serve(tmp_path: Path) -> None:
+    import socket
+
+    db, site = tmp_path / "i.db", tmp_path / "site"
+    assert run("status", "new", "--db", db).exit_code == 0
+    assert run("web", "build", "--demo", "--out", site).exit_code == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        for command in (
+            ("serve", "--db", str(db), "--port", port),
+            ("web", "serve", str(site), "--port", port),
+        ):
+            done = subprocess.run(
+                anxinma_command(*command), check=False, capture_output=True, text=True, timeout=60
+            )
+            assert done.returncode == 1, done.stderr
+            assert len(done.stderr.splitlines()) == 1, done.stderr
+            assert done.stderr.startswith(f"anxinma: error: --port: cannot listen on 127.0.0.1:{port}: ")
+    assert_one_error(run("serve", "--db", db, "--host", "no-such-host.invalid"), 2, "--host")
