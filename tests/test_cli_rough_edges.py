@@ -5,6 +5,7 @@ Each test names its item; each failed on the code before the fix (cd653c9).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -740,3 +741,54 @@ def test_audit2_serve_on_a_port_in_use_is_one_line_and_exit_1_as_web_serve(tmp_p
             assert len(done.stderr.splitlines()) == 1, done.stderr
             assert done.stderr.startswith(f"anxinma: error: --port: cannot listen on 127.0.0.1:{port}: ")
     assert_one_error(run("serve", "--db", db, "--host", "no-such-host.invalid"), 2, "--host")
+
+
+def _tree(folder: Path) -> dict[str, tuple[int, int]]:
+    return {p.name: (p.stat().st_size, stat.S_IMODE(p.stat().st_mode)) for p in folder.iterdir()}
+
+
+def test_audit3_a_db_that_is_not_an_issuer_database_is_refused_and_left_as_it_is(story: Story) -> None:
+    import sqlite3
+
+    place = story.work / "dbs"
+    place.mkdir()
+    (place / "e.csv").write_bytes(b"")
+    (place / "t.txt").write_text("name,id\n", "utf-8")
+    (place / "adir").mkdir()
+    with contextlib.closing(sqlite3.connect(place / "other.db")) as other:
+        other.execute("CREATE TABLE x (a)")
+        other.commit()
+    for path in (place / "e.csv", place / "t.txt"):
+        path.chmod(0o644)
+    before = _tree(place)
+    workers, _ = batch_setup(story, rows=2)
+    for name, what in (("e.csv", "an empty file"), ("t.txt", "not an SQLite file"),
+                       ("other.db", "not an anxinma issuer database"), ("adir", "is a folder"),
+                       ("none.db", "no such issuer database")):  # fmt: skip
+        db = str(place / name)
+        for command in (
+            ("report", "coverage", "--db", db),
+            ("report", "display-rate", "--db", db),
+            ("worker", "show", "NB1", "--db", db),
+            ("status", "revoke", "--db", db, "NB1"),
+            ("issue", REFERENCE, "--key", story.key("a"), "--db", db),
+            ("roster", "import", workers, "--db", db),
+            ("batch", workers, "--key", story.key("a"), "--db", db, "--out", story.work / "o"),
+        ):
+            result = run(*command)
+            assert_one_error(result, 2, f"--db: {db}")
+            assert what in result.stderr, result.stderr
+        assert _tree(place) == before  # nothing written, no file created, no mode changed
+    for name in ("t.txt", "other.db", "adir"):
+        assert_one_error(run("status", "new", "--db", place / name), 2, f"--db: {place / name}")
+    assert _tree(place) == before
+
+
+def test_audit3_status_new_creates_the_database_0600_also_in_an_empty_file(tmp_path: Path) -> None:
+    touched = tmp_path / "touched.db"
+    touched.write_bytes(b"")
+    touched.chmod(0o644)
+    for db in (tmp_path / "new.db", touched):
+        assert run("status", "new", "--db", db).exit_code == 0
+        assert stat.S_IMODE(db.stat().st_mode) == 0o600
+        assert run("report", "coverage", "--db", db).exit_code == 0

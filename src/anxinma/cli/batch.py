@@ -52,6 +52,7 @@ from .common import (
 from .documents import DIRECTORY_OPTION, ROOT_OPTION, optional_directory
 from .files import (
     ENCODING_OPTION,
+    check_db,
     make_dir,
     open_db,
     read_bytes,
@@ -114,8 +115,7 @@ def _batch_lock(db_path: str) -> Iterator[None]:
     database share one lock) and is opened with ``O_NOFOLLOW``: a symbolic link
     planted there is refused, never followed.
     """
-    if not Path(db_path).is_file():
-        raise CliError("--db", f"{db_path}: no such issuer database (create one with 'anxinma status new')")
+    check_db(db_path)
     lock = Path(os.path.realpath(db_path) + ".batch-lock")
     flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
     try:

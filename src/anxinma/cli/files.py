@@ -29,6 +29,7 @@ The rules (issue 9 item 13, issue 10 item 10):
 from __future__ import annotations
 
 import codecs
+import contextlib
 import errno
 import json
 import os
@@ -56,6 +57,7 @@ __all__ = [
     "MAX_CODE_BYTES",
     "MAX_KEY_BYTES",
     "MAX_RECORD_BYTES",
+    "check_db",
     "decode_text",
     "json_bytes",
     "kept_mode",
@@ -436,9 +438,58 @@ def not_same_file(out: Path, source: str, option: str) -> None:
         raise CliError(option, f"{out} is the input file; give another output file")
 
 
+_NO_DB = "no such issuer database (create one with 'anxinma status new')"
+#: The first 16 bytes of every SQLite 3 database file.
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _db_header(path: str) -> bytes | None:
+    """The first bytes of the database file ``path`` (``b""``: an empty file), or None where there
+    is no file; anything but a regular file is refused (``--db``, exit 2), nothing is written."""
+    try:
+        fd, _ = open_regular(path)
+    except CliError as exc:
+        if not os.path.lexists(path):
+            raise CliError("--db", f"{path}: {_NO_DB}") from None
+        if os.path.isdir(path):
+            raise CliError("--db", f"{path} is a folder, not an issuer database file") from None
+        raise CliError("--db", f"{path}: {exc.message}") from None
+    with os.fdopen(fd, "rb") as f:
+        try:
+            return f.read(len(_SQLITE_HEADER))
+        except OSError as exc:
+            raise CliError("--db", f"{path}: {exc.strerror or exc}") from None
+
+
+def check_db(path: str) -> None:
+    """Refuse (``--db``, exit 2, nothing written) a path that is not an existing anxinma issuer
+    database: missing, a folder, empty, not SQLite, or an SQLite database of something else
+    (no ``meta`` table with a schema version).  Read before anything opens it for writing."""
+    import sqlite3  # noqa: PLC0415  (database commands only: cold start of verify)
+
+    header = _db_header(path)
+    if not header:
+        raise CliError(
+            "--db", f"{path}: an empty file, not an issuer database (create one with 'anxinma status new')"
+        )
+    if header != _SQLITE_HEADER:
+        raise CliError("--db", f"{path}: not an issuer database (not an SQLite file)")
+    try:
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            known = (
+                db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
+                and db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            )
+    except sqlite3.Error as exc:
+        raise CliError("--db", f"{path}: not an issuer database ({exc})") from None
+    if not known:
+        raise CliError("--db", f"{path}: an SQLite database, but not an anxinma issuer database")
+
+
 def _create_private(path: Path) -> None:
     """Create an empty file only its owner may read (the database holds names and card numbers);
-    a symbolic link there is refused, never followed."""
+    a symbolic link there is refused, never followed; an existing empty file (``touch``) is made
+    0600 and used; an existing file must be an issuer database (:func:`check_db`)."""
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -448,8 +499,13 @@ def _create_private(path: Path) -> None:
     if info is not None:
         if stat.S_ISLNK(info.st_mode):
             raise CliError("--db", f"{path} is a symbolic link; give the database file itself")
-        if not stat.S_ISREG(info.st_mode):
-            raise CliError("--db", f"{path}: {_kind(info.st_mode)}, not a database file")
+        if stat.S_ISREG(info.st_mode) and info.st_size == 0:
+            try:
+                os.chmod(path, 0o600)
+            except OSError as exc:
+                raise write_failure(path, exc) from None
+            return
+        check_db(str(path))
         return
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
@@ -461,8 +517,12 @@ def _create_private(path: Path) -> None:
 
 
 def open_db(path: str, *, create: bool = False) -> VisitDB:
-    """The issuer database at ``path`` (with the roster, orders and visits of schema 3);
-    only ``status new`` may create one."""
+    """The issuer database at ``path`` (with the roster, orders and visits of schema 3).
+
+    Only ``status new`` may create one (``create``: mode 0600; an empty file there is used,
+    made 0600); every other command refuses a path that is not an existing issuer database
+    (:func:`check_db`) before opening it, so nothing is ever written into a file that is not one.
+    """
     import sqlite3  # noqa: PLC0415  (database commands only: cold start of verify)
 
     from ..visitdb import VisitDB  # noqa: PLC0415
@@ -470,8 +530,8 @@ def open_db(path: str, *, create: bool = False) -> VisitDB:
     target = Path(path)
     if create:
         _create_private(target)
-    elif not target.is_file():
-        raise CliError("--db", f"{path}: no such issuer database (create one with 'anxinma status new')")
+    else:
+        check_db(path)
     try:
         return VisitDB(target)
     except sqlite3.Error as exc:
