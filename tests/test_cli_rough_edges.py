@@ -792,3 +792,30 @@ def test_audit3_status_new_creates_the_database_0600_also_in_an_empty_file(tmp_p
         assert run("status", "new", "--db", db).exit_code == 0
         assert stat.S_IMODE(db.stat().st_mode) == 0o600
         assert run("report", "coverage", "--db", db).exit_code == 0
+
+
+def test_audit4_a_state_file_that_cannot_be_written_is_exit_1_naming_the_state_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    code = demo_code()
+    for place in ("/proc/s.json", "/sys/s.json"):
+        if not Path(place).parent.is_dir():
+            continue
+        result = run("verify", code, *demo_held(), "--state", place)
+        assert result.exit_code == 1 and result.stderr.startswith(f"anxinma: error: {place}: cannot write: ")
+        assert ".lock" not in result.stderr and len(result.stderr.splitlines()) == 1
+    read_only = tmp_path / "ro" / "s.json"
+    read_only.parent.mkdir()
+    real_open = os.open
+
+    def open_on_a_read_only_disk(path: object, flags: int, *rest: object) -> int:
+        if str(path).startswith(str(read_only.parent)) and flags & os.O_CREAT:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+        return real_open(path, flags, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", open_on_a_read_only_disk)
+    result = run("verify", code, *demo_held(), "--state", read_only)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == f"anxinma: error: {read_only}: cannot write: Read-only file system\n"
