@@ -819,3 +819,15 @@ def test_audit4_a_state_file_that_cannot_be_written_is_exit_1_naming_the_state_f
     result = run("verify", code, *demo_held(), "--state", read_only)
     assert result.exit_code == 1, result.output
     assert result.stderr == f"anxinma: error: {read_only}: cannot write: Read-only file system\n"
+
+
+@pytest.mark.parametrize("command", ["inspect", "render"])
+def test_audit5_inspect_and_render_say_their_exit_status_and_keep_the_top_level_rule(
+    command: str, tmp_path: Path
+) -> None:
+    helped = run(command, "--help")
+    assert "Exit status: 0" in " ".join(helped.stdout.split())
+    assert "2 the text is not an anxinma code" in " ".join(helped.stdout.split())
+    extra = ("--out", str(tmp_path / "x.svg")) if command == "render" else ()
+    assert_one_error(run(command, "hello", *extra), 2, "code: not an anxinma code")
+    assert list(tmp_path.iterdir()) == []
