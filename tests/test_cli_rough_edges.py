@@ -831,3 +831,30 @@ def test_audit5_inspect_and_render_say_their_exit_status_and_keep_the_top_level_
     extra = ("--out", str(tmp_path / "x.svg")) if command == "render" else ()
     assert_one_error(run(command, "hello", *extra), 2, "code: not an anxinma code")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_audit6_roster_and_orders_count_in_the_singular_and_label_their_row_lines(story: Story) -> None:
+    story.ok("status", "new", "--db", story.db)
+    good = "330203198503150020,王秀英,91330203MA2H123450,NB1,宁波某家政,海曙区"
+    bad = "12345,李四,91330203MA2H123450,,宁波某家政,海曙区"
+    roster = story.work / "r.csv"
+    roster.write_text(
+        "身份证号,姓名,统一社会信用代码,服务证号,企业名称,区县\n" + good + "\n" + bad + "\n", "utf-8"
+    )
+    result = run("roster", "import", roster, "--db", story.db)
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"anxinma: warning: {roster} row 3: id_number: "), lines
+    assert (
+        "roster: 1 worker added, 0 updated, 1 bad row; 1 registered worker and 1 enterprise in" in lines[-1]
+    )
+    replaced = run("roster", "import", roster, "--db", story.db, "--replace")
+    assert replaced.exit_code == 2
+    assert replaced.stderr.splitlines()[0].startswith(f"anxinma: warning: {roster} row 3: ")
+    assert replaced.stderr.splitlines()[-1].startswith("anxinma: error: --replace: 1 bad row: ")
+    orders = story.work / "o.csv"
+    orders.write_text("订单号,服务证号,服务日期\nA1,NOSUCHCARD,2026-03-01\n", "utf-8")
+    result = run("orders", "import", orders, "--db", story.db)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].startswith(f"anxinma: warning: {orders} row 2: card_no: ")
+    assert result.stderr.splitlines()[-1] == "orders: 0 added, 0 updated, 1 bad row"

@@ -47,6 +47,7 @@ from .common import (
     FiniteFloatRange,
     check_expiry,
     clock,
+    plural,
     say,
 )
 from .documents import DIRECTORY_OPTION, ROOT_OPTION, optional_directory
@@ -232,21 +233,17 @@ def batch_command(
     ctx.exit(EXIT_RED if result.bad else EXIT_OK)
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
-
-
 def _summary(r: BatchResult, source: str) -> str:
-    head = f"batch {r.batch_id[:12]} ({source}, {_count(r.rows, 'row')}): "
-    bad = f"{_count(len(r.bad), 'bad row')} (see {r.errors})" if r.bad else "no bad rows"
+    head = f"batch {r.batch_id[:12]} ({source}, {plural(r.rows, 'row')}): "
+    bad = f"{plural(len(r.bad), 'bad row')} (see {r.errors})" if r.bad else "no bad rows"
     if not r.issued_now:
         return (
             head + f"nothing new to issue: {r.issued_before:,} issued before; {bad}; "
-            f"{_count(r.files_written, 'file')} written"
+            f"{plural(r.files_written, 'file')} written"
         )
     return (
         head + f"{r.issued_now:,} issued now, {r.issued_before:,} before; {bad}; "
-        f"{_count(r.files_written, 'file')} written; manifest {r.manifest}"
+        f"{plural(r.files_written, 'file')} written; manifest {r.manifest}"
     )
 
 
@@ -300,7 +297,7 @@ def population_command(
     make_dir(out_path.parent)
     replace_file(out_path, table.encode("utf-8"))
     say(
-        f"wrote {_count(len(rows), 'SYNTHETIC worker row')} (seed {seed}, as of {day}) "
+        f"wrote {plural(len(rows), 'SYNTHETIC worker row')} (seed {seed}, as of {day}) "
         f"to {os.fspath(out_path)}",
         err=True,
     )

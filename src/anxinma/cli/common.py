@@ -84,8 +84,9 @@ class CliError(Exception):
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:
-    """``1 issuer``, ``2 issuers``, ``0 entries`` (``words`` when the plural is not ``word + s``)."""
-    return f"{count} {word if count == 1 else words or word + 's'}"
+    """``1 issuer``, ``2 issuers``, ``0 entries``, ``59,216 workers`` (``words`` when the plural is
+    not ``word + s``; thousands separated by commas)."""
+    return f"{count:,} {word if count == 1 else words or word + 's'}"
 
 
 def _printable(text: str) -> str:
