@@ -858,3 +858,33 @@ def test_audit6_roster_and_orders_count_in_the_singular_and_label_their_row_line
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0].startswith(f"anxinma: warning: {orders} row 2: card_no: ")
     assert result.stderr.splitlines()[-1] == "orders: 0 added, 0 updated, 1 bad row"
+
+
+def test_audit7a_issuing_with_the_root_key_says_it_is_the_root_key(story: Story) -> None:
+    nb_with_key_a(story)
+    result = run("issue", REFERENCE, "--key", story.key("root"), "--db", story.db, "--trust", story.signed,
+                 "--root", story.pub("root"), "--now", at())  # fmt: skip
+    assert_one_error(result, 2, f"--key: key {story.kid('root')} is the ROOT key of {story.signed}")
+    assert "never codes" in result.stderr and "trust add" not in result.stderr.split("never codes")[0]
+
+
+def test_audit7b_a_private_key_given_as_trust_or_root_is_named_a_private_key(story: Story) -> None:
+    nb_with_key_a(story)
+    code = story.issue("a", at())
+    private = story.key("root")
+    for args, option in (
+        (("--trust", private), "--trust takes the public key (NAME.pub.pem) or a signed trust list"),
+        (("--trust", story.signed, "--root", private), "--root takes the public key (NAME.pub.pem"),
+    ):
+        result = run("verify", code, *args, "--now", at(hours=1))
+        assert_one_error(result, 2, f"{private}: this is a PRIVATE key")
+        assert option in result.stderr and "not a PEM public key" not in result.stderr
+
+
+def test_audit7c_a_file_that_is_no_key_as_key_is_named_so_before_the_mode_check(tmp_path: Path) -> None:
+    record = tmp_path / "worker.json"
+    shutil.copy(REFERENCE, record)
+    record.chmod(0o644)
+    result = run("issue", record, "--key", record, "--db", tmp_path / "i.db")
+    assert_one_error(result, 2, f"{record}: not a PEM private key")
+    assert "chmod" not in result.stderr

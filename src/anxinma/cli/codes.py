@@ -143,6 +143,12 @@ def _check_scope(
     trust = read_trust(trust_path, read_roots(root_paths), now=now)
     kid = issuer.kid.hex()
     found = trust.lookup(issuer.kid)
+    if trust.is_root(issuer.kid):
+        raise CliError(
+            "--key",
+            f"key {kid} is the ROOT key of {trust_path} (--root): the root signs trust lists and "
+            "directories, never codes; give an issuer's private key (one added with 'anxinma trust add')",
+        )
     if found is None or found.issuer is None:
         raise CliError(
             "--key",

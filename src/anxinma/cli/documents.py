@@ -71,7 +71,7 @@ def _is_document(path: str, data: bytes) -> bool:
 
 
 def read_roots(paths: Iterable[str]) -> list[Ed25519PublicKey]:
-    return [read_public_key(p) for p in paths]
+    return [read_public_key(p, option="--root") for p in paths]
 
 
 def load_trust(
@@ -163,7 +163,10 @@ class Held:
 
 def _keyring(files: Iterable[tuple[str, bytes]]) -> Keyring:
     """A keyring of the PEM public keys in ``files`` (path, bytes); the same key twice counts once."""
-    unique = {raw_public_key(key): key for key in (parse_public_key(data, path) for path, data in files)}
+    unique = {
+        raw_public_key(key): key
+        for key in (parse_public_key(data, path, option="--trust") for path, data in files)
+    }
     return Keyring(unique.values())
 
 

@@ -323,6 +323,8 @@ def read_private_key(path: str, passphrase_env: str | None, *, option: str = "--
         )
     if len(pem) > MAX_KEY_BYTES:
         raise CliError(path, f"larger than {MAX_KEY_BYTES} bytes; not a private key")
+    if b"-----BEGIN " not in pem or b"PRIVATE KEY-----" not in pem:  # before the mode: it is no key at all
+        raise CliError(path, f"not a PEM private key; {option} needs the private key (keygen's NAME.key.pem)")
     mode = info.st_mode
     if os.name == "posix" and mode & 0o077:
         raise CliError(
@@ -339,15 +341,28 @@ def read_private_key(path: str, passphrase_env: str | None, *, option: str = "--
         raise CliError(path, str(exc)) from None
 
 
-def parse_public_key(data: bytes, path: str) -> Ed25519PublicKey:
+#: What the public-key options take besides a public key.
+_PUBLIC_TAKES = {"--trust": "the public key (NAME.pub.pem) or a signed trust list (.cwt)"}
+
+
+def parse_public_key(data: bytes, path: str, *, option: str = "") -> Ed25519PublicKey:
+    """The PEM public key in ``data``; a private key given instead is named as one (``option``
+    names what was given it)."""
+    if b"PRIVATE KEY-----" in data:
+        takes = _PUBLIC_TAKES.get(option, "the public key (NAME.pub.pem, beside NAME.key.pem)")
+        raise CliError(
+            path,
+            f"this is a PRIVATE key (keep it secret: a verifier never needs it); {option or 'this'} "
+            f"takes {takes}",
+        )
     try:
         return load_public_key(data)
     except KeyFormatError as exc:
         raise CliError(path, str(exc)) from None
 
 
-def read_public_key(path: str) -> Ed25519PublicKey:
-    return parse_public_key(read_bytes(path, limit=MAX_KEY_BYTES, what="public key"), path)
+def read_public_key(path: str, *, option: str = "") -> Ed25519PublicKey:
+    return parse_public_key(read_bytes(path, limit=MAX_KEY_BYTES, what="public key"), path, option=option)
 
 
 def write_failure(path: Path | str, exc: OSError) -> CliError:
