@@ -888,3 +888,53 @@ def test_audit7c_a_file_that_is_no_key_as_key_is_named_so_before_the_mode_check(
     result = run("issue", record, "--key", record, "--db", tmp_path / "i.db")
     assert_one_error(result, 2, f"{record}: not a PEM private key")
     assert "chmod" not in result.stderr
+
+
+def test_audit8_a_byte_that_is_not_text_is_named_as_a_byte_in_codes_and_file_names(tmp_path: Path) -> None:
+    code = demo_code()
+    bad = code[:240] + "\udcff" + code[241:]  # how Python holds byte 0xFF of an argument (after "AXM1:")
+    for args in (("verify", bad, "--demo"), ("inspect", bad)):
+        result = run(*args)
+        assert "character 235: byte 0xFF is not in the base45 alphabet" in result.output, result.output
+        assert "\\udc" not in result.output
+    as_json = json.loads(run("verify", bad, "--demo", "--json").stdout)
+    assert "byte 0xFF" in as_json["detail"]
+    named = tmp_path / "x\udcff.json"
+    shutil.copy(REFERENCE, named)
+    result = run("issue", named, "--key", named, "--db", tmp_path / "i.db")
+    assert_one_error(result, 2, f"{tmp_path}/x\\xFF.json: not a PEM private key")
+
+
+def test_audit8_a_state_file_with_a_bad_byte_names_the_byte(tmp_path: Path) -> None:
+    state = tmp_path / "s.json"
+    state.write_bytes(b"\xff{}")
+    result = run("verify", demo_code(), *demo_held(), "--state", state)
+    assert_one_error(result, 2, f"{state} byte 0 (line 1): not UTF-8")
+    assert "codec" not in result.stderr and state.read_bytes() == b"\xff{}"
+
+
+def test_audit8_a_huge_image_is_refused_in_words(tmp_path: Path) -> None:
+    pytest.importorskip("PIL")
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 30000, 30000, 8, 0, 0, 0, 0)  # 900 million pixels, a few bytes
+    image = tmp_path / "bomb.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")))
+    result = run("scan", image, "--demo")
+    assert_one_error(result, 2, f"{image}: too many pixels to read safely")
+    assert "Error" not in result.stderr and "DOS" not in result.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+def test_audit8_output_that_cannot_be_written_names_standard_output() -> None:
+    code = demo_code()
+    for extra in ((), ("--json",)):
+        with open("/dev/full", "w", encoding="utf-8") as full:
+            done = subprocess.run(anxinma_command("verify", code, "--demo", *extra), check=False, stdout=full,
+                                  stderr=subprocess.PIPE, text=True, timeout=60)  # fmt: skip
+        assert done.returncode == 1
+        assert done.stderr == "anxinma: error: standard output: cannot write: No space left on device\n"

@@ -42,7 +42,7 @@ from ..state import VerifierState
 from ..status import StatusListToken
 from ..trust import TrustList
 from .common import CliError
-from .files import make_dir, read_bytes, replace_file, write_failure
+from .files import decode_text, make_dir, read_bytes, replace_file, write_failure
 
 __all__ = ["MAX_STATE_BYTES", "STATE_OPTION", "default_path", "read_state", "remember", "state_path"]
 
@@ -88,8 +88,9 @@ def read_state(path: Path) -> VerifierState:
     if not os.path.lexists(path):
         return VerifierState()
     data = read_bytes(str(path), limit=MAX_STATE_BYTES, what="verifier state")
+    text = decode_text(data, str(path))  # a byte that is not UTF-8 is named, with its line
     try:
-        return VerifierState.from_json(data)
+        return VerifierState.from_json(text)
     except UsageError as exc:
         raise CliError(
             str(path), f"{exc}; fix or move the file (anxinma never overwrites it) or give another --state"
