@@ -938,3 +938,16 @@ def test_audit8_output_that_cannot_be_written_names_standard_output() -> None:
                                   stderr=subprocess.PIPE, text=True, timeout=60)  # fmt: skip
         assert done.returncode == 1
         assert done.stderr == "anxinma: error: standard output: cannot write: No space left on device\n"
+
+
+@pytest.mark.parametrize(
+    ("now", "why"), [("2106-02-07T06:28:15Z", "expired"), ("2000-01-01T00:00:00Z", "not_yet_valid")]
+)
+def test_audit9_web_build_at_a_time_its_documents_do_not_load_names_now(
+    tmp_path: Path, now: str, why: str
+) -> None:
+    out = tmp_path / "wb"
+    result = run("web", "build", "--demo", "--out", out, "--now", now)
+    assert_one_error(result, 2, "--now ")
+    assert why in result.stderr and f"{out}:" not in result.stderr
+    assert not out.exists()
