@@ -951,3 +951,28 @@ def test_audit9_web_build_at_a_time_its_documents_do_not_load_names_now(
     assert_one_error(result, 2, "--now ")
     assert why in result.stderr and f"{out}:" not in result.stderr
     assert not out.exists()
+
+
+def test_audit10_batch_never_starts_more_processes_than_chunks_of_work(
+    story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import anxinma.batch as batch_module
+
+    started: list[int] = []
+    real_context = batch_module._context
+
+    class Counting:
+        def Pool(self, processes: int, **named: object) -> object:  # noqa: N802  (multiprocessing's name)
+            started.append(processes)
+            return real_context().Pool(processes, **named)
+
+    monkeypatch.setattr(batch_module, "_context", Counting)
+    workers, base = batch_setup(story, rows=5)
+    base = tuple(a for a in base if a not in ("--jobs", "1"))
+    result = run("batch", workers, *base, "--out", story.work / "o", "--jobs", "512")
+    assert result.exit_code == 0, result.output
+    assert started == [1]  # 5 rows: one chunk, one process
+    more = run("batch", workers, *base, "--out", story.work / "o2", "--jobs", "512", "--chunk-size", "2")
+    assert more.exit_code == 0, more.output
+    assert started == [1, 3]  # the files of 5 rows to write again, in chunks of 2
+    assert "At most this many worker processes" in " ".join(run("batch", "--help").stdout.split())

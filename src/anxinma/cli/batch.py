@@ -146,7 +146,12 @@ def _batch_lock(db_path: str) -> Iterator[None]:
 @click.option(
     "--cards", is_flag=True, help="Also a printable card per worker (cards/, SVG; PNG with --format png)."
 )
-@click.option("--jobs", type=click.IntRange(1, 512), help="Worker processes. [default: every core]")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 512),
+    help="At most this many worker processes (never more than there are chunks of rows to do). "
+    "[default: every core]",
+)
 @click.option("--list-id", type=click.IntRange(0, 255), default=0, show_default=True, help="Status list.")
 @click.option("--valid-days", type=click.IntRange(1, MAX_VALID_DAYS), default=DEFAULT_VALID_DAYS,
               show_default=True, help="Days until the codes expire.")  # fmt: skip
