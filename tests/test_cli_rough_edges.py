@@ -976,3 +976,32 @@ def test_audit10_batch_never_starts_more_processes_than_chunks_of_work(
     assert more.exit_code == 0, more.output
     assert started == [1, 3]  # the files of 5 rows to write again, in chunks of 2
     assert "At most this many worker processes" in " ".join(run("batch", "--help").stdout.split())
+
+
+def test_audit11_the_demo_svg_is_written_0600_as_render_writes_its_image(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run("demo").exit_code == 0
+    assert run("render", demo_code(), "--out", tmp_path / "r.svg").exit_code == 0
+    for image in (tmp_path / "anxinma-demo.svg", tmp_path / "r.svg"):
+        assert stat.S_IMODE(image.stat().st_mode) == 0o600, image
+
+
+def test_audit11_two_codes_on_stdin_are_refused_as_more_than_one_line() -> None:
+    code = demo_code()
+    for command in (("verify", "-", "--demo"), ("inspect", "-"), ("render", "-", "--terminal")):
+        result = run(*command, stdin=f"{code}\n{code}\n")
+        assert_one_error(result, 2, "standard input: holds 2 lines; give one code")
+    result = run("verify", f"{code}\n{code}", "--demo")
+    assert_one_error(result, 2, "CODE: holds 2 lines")
+    assert run("verify", "-", "--demo", stdin=code + "\r\n").exit_code == 0  # one line, its end removed
+
+
+def test_audit11_an_unquoted_code_gets_a_hint_to_quote_it() -> None:
+    code = demo_code()
+    assert " " in code
+    for command in ("verify", "inspect", "render"):
+        result = run(command, *code.split(" "))
+        assert_one_error(result, 2, "usage: got more than one argument: a code has spaces, so quote it")
+        assert len(result.stderr) < 200

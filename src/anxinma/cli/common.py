@@ -291,7 +291,18 @@ def _click_failure(exc: click.ClickException) -> tuple[str, str]:
         what = "is required" if isinstance(exc, click.MissingParameter) else exc.message
         return _param_label(exc.param), what + hint
     message = exc.format_message()
+    ctx = exc.ctx if isinstance(exc, click.UsageError) else None
+    if message.startswith("Got unexpected extra argument") and ctx is not None and _takes_code(ctx):
+        # An unquoted code: base45 has spaces, so the shell split it into several arguments.
+        return "usage", "got more than one argument: a code has spaces, so quote it: 'AXM1:...'" + hint
     return "usage", message[:1].lower() + message[1:] + hint
+
+
+def _takes_code(ctx: click.Context) -> bool:
+    """Whether the command takes a code as its argument (``CODE|-``)."""
+    return any(
+        isinstance(p, click.Argument) and (p.metavar or "").startswith("CODE") for p in ctx.command.params
+    )
 
 
 def _param_label(param: click.Parameter) -> str:

@@ -289,10 +289,16 @@ _ASCII_SPACE = "\t\n\v\f\r "
 
 def read_code(code: str) -> str:
     """The code text: the argument, or for ``-`` standard input, without the ASCII white space
-    around it (a pasted code's trailing newline or leading space), the same way for both."""
+    around it (a pasted code's trailing newline or leading space), the same way for both; text of
+    more than one line (two codes) is refused, saying so (a usage error)."""
+    where = "standard input" if code == "-" else "CODE"
     if code == "-":
         code = _stdin_bytes(MAX_CODE_BYTES).decode("utf-8", errors="replace")
-    return code.strip(_ASCII_SPACE)
+    code = code.strip(_ASCII_SPACE)
+    lines = len(code.splitlines())
+    if lines > 1:
+        raise CliError(where, f"holds {lines} lines; give one code (for several, one run per line)")
+    return code
 
 
 def read_passphrase(env_var: str | None) -> bytes | None:
