@@ -13,7 +13,7 @@ dependencies are copied into ``src/anxinma/web/site/vendor/`` at pinned versions
 ``npm pack`` fetches each package's tarball (the registry's ordinary client; nothing is
 installed, no scripts run); the script checks the tarball against the integrity npm
 reports, copies the files, and writes ``vendor/MANIFEST.json`` with versions, licences,
-the tarball integrity and the SHA-256 of every vendored file.  ``tests/test_web_vendor.py``
+the tarball integrity and the SHA-256 of every vendored file.  ``tests/test_web.py``
 checks the files against that manifest and the ``.wasm`` against the ``ZXING_WASM_SHA256``
 constant zxing-wasm itself carries.
 
@@ -102,7 +102,7 @@ def zxing_cpp_licence() -> bytes | None:
 
 def refresh() -> None:
     manifest: dict[str, object] = {
-        "comment": "Written by scripts/vendor-web.py; checked by tests/test_web_vendor.py. Do not edit.",
+        "comment": "Written by scripts/vendor-web.py; checked by tests/test_web.py. Do not edit.",
         "packages": {},
     }
     packages: dict[str, object] = {}

@@ -4,9 +4,9 @@
     python scripts/web-screenshots.py
 
 writes docs/web-green.png, web-yellow.png, web-red.png (right after a code was checked) and
-docs/web-visit-confirm.png, web-visit-rate.png, web-visit-complaint.png (issue 13: the
-green verdict with 确认入户 under the thumb; the rating after the entry, 5 stars and two
-tags chosen; a complaint after a red verdict, two categories chosen).
+docs/web-visit-rate.png, web-visit-complaint.png (issue 13: the rating after 确认入户, which
+web-green.png shows under the thumb, 5 stars and two tags chosen; a complaint after a red
+verdict, two categories chosen).
 
 The page is built for the test deployment of tests/browser/pki.py and shown in Debian's
 Chromium at 360x640 CSS pixels (device scale 2, as on most phones), its clock set to that
@@ -44,11 +44,6 @@ def _check(page: object, code: str, color: str) -> None:
     page.wait_for_selector(f"#visit[data-step={'red' if color == 'red' else 'scanned'}]")  # type: ignore[attr-defined]
 
 
-def _confirm(page: object) -> None:
-    _check(page, pki.code(), "green")
-    page.evaluate("() => window.scrollTo(0, 0)")  # type: ignore[attr-defined]
-
-
 def _rate(page: object) -> None:
     _check(page, pki.code(), "green")
     page.click("#visit-enter")  # type: ignore[attr-defined]
@@ -65,7 +60,7 @@ def _complain(page: object) -> None:
     page.evaluate("() => document.querySelector('#visit').scrollIntoView({block: 'start'})")  # type: ignore[attr-defined]
 
 
-VISITS = {"confirm": _confirm, "rate": _rate, "complaint": _complain}
+VISITS = {"rate": _rate, "complaint": _complain}
 
 
 def main() -> int:

@@ -386,7 +386,7 @@ def test_inspect_never_sends_control_characters_from_a_code_to_the_terminal() ->
 
 @pytest.mark.parametrize("text", ["hello", "", "AXM1:%%%"])
 def test_inspect_garbage_is_one_error_line(text: str) -> None:
-    assert_one_error(run("inspect", text), 1, "code")
+    assert_one_error(run("inspect", text), 2, "code")
 
 
 # -- render ---------------------------------------------------------------------------
@@ -419,7 +419,7 @@ def test_render_png_and_terminal(code: str, tmp_path: Path) -> None:
 
 def test_render_refuses_other_formats_and_garbage(code: str, tmp_path: Path) -> None:
     assert_one_error(run("render", code, "--out", tmp_path / "code.gif"), 2, "--out")
-    assert_one_error(run("render", "hello", "--out", tmp_path / "x.svg"), 1, "code")
+    assert_one_error(run("render", "hello", "--out", tmp_path / "x.svg"), 2, "code")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -5,6 +5,7 @@ Each test names its item; each failed on the code before the fix (cd653c9).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -698,3 +699,309 @@ def test_personal_data_is_0600_and_a_print_shops_group_gets_0640(story: Story) -
     finally:
         os.umask(old)
     assert stat.S_IMODE(story.signed.stat().st_mode) == 0o644  # a public document stays readable
+
+
+# -- audit of issue 10 (round 3): the gaps left on main ---------------------------------------------
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be"])
+def test_audit1_batch_reads_a_utf16_csv_with_a_bom_as_roster_import_does(story: Story, codec: str) -> None:
+    workers, base = batch_setup(story, rows=3)
+    names = gb18030_workers(workers)  # rare characters, then saved again as UTF-16 with its BOM
+    text = workers.read_bytes().decode("gb18030")
+    bom = b"\xfe\xff" if codec.endswith("be") else b""
+    workers.write_bytes(bom + text.encode(codec))
+    assert workers.read_bytes()[:2] in (b"\xff\xfe", b"\xfe\xff")
+    result = run("batch", workers, *base, "--out", story.work / "o")
+    assert result.exit_code == 0, result.output
+    lines = (story.work / "o" / "manifest.jsonl").read_text("utf-8").splitlines()
+    assert sorted(json.loads(line)["name"] for line in lines) == sorted(names)
+    again = run("batch", workers, *base, "--out", story.work / "o")
+    assert again.exit_code == 0 and "nothing new to issue" in again.stderr
+
+
+def test_audit2_serve_on_a_port_in_use_is_one_line_and_exit_1_as_web_serve(tmp_path: Path) -> None:
+    import socket
+
+    db, site = tmp_path / "i.db", tmp_path / "site"
+    assert run("status", "new", "--db", db).exit_code == 0
+    assert run("web", "build", "--demo", "--out", site).exit_code == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        for command in (
+            ("serve", "--db", str(db), "--port", port),
+            ("web", "serve", str(site), "--port", port),
+        ):
+            done = subprocess.run(
+                anxinma_command(*command), check=False, capture_output=True, text=True, timeout=60
+            )
+            assert done.returncode == 1, done.stderr
+            assert len(done.stderr.splitlines()) == 1, done.stderr
+            assert done.stderr.startswith(f"anxinma: error: --port: cannot listen on 127.0.0.1:{port}: ")
+    assert_one_error(run("serve", "--db", db, "--host", "no-such-host.invalid"), 2, "--host")
+
+
+def _tree(folder: Path) -> dict[str, tuple[int, int]]:
+    return {p.name: (p.stat().st_size, stat.S_IMODE(p.stat().st_mode)) for p in folder.iterdir()}
+
+
+def test_audit3_a_db_that_is_not_an_issuer_database_is_refused_and_left_as_it_is(story: Story) -> None:
+    import sqlite3
+
+    place = story.work / "dbs"
+    place.mkdir()
+    (place / "e.csv").write_bytes(b"")
+    (place / "t.txt").write_text("name,id\n", "utf-8")
+    (place / "adir").mkdir()
+    with contextlib.closing(sqlite3.connect(place / "other.db")) as other:
+        other.execute("CREATE TABLE x (a)")
+        other.commit()
+    for path in (place / "e.csv", place / "t.txt"):
+        path.chmod(0o644)
+    before = _tree(place)
+    workers, _ = batch_setup(story, rows=2)
+    for name, what in (("e.csv", "an empty file"), ("t.txt", "not an SQLite file"),
+                       ("other.db", "not an anxinma issuer database"), ("adir", "is a folder"),
+                       ("none.db", "no such issuer database")):  # fmt: skip
+        db = str(place / name)
+        for command in (
+            ("report", "coverage", "--db", db),
+            ("report", "display-rate", "--db", db),
+            ("worker", "show", "NB1", "--db", db),
+            ("status", "revoke", "--db", db, "NB1"),
+            ("issue", REFERENCE, "--key", story.key("a"), "--db", db),
+            ("roster", "import", workers, "--db", db),
+            ("batch", workers, "--key", story.key("a"), "--db", db, "--out", story.work / "o"),
+        ):
+            result = run(*command)
+            assert_one_error(result, 2, f"--db: {db}")
+            assert what in result.stderr, result.stderr
+        assert _tree(place) == before  # nothing written, no file created, no mode changed
+    for name in ("t.txt", "other.db", "adir"):
+        assert_one_error(run("status", "new", "--db", place / name), 2, f"--db: {place / name}")
+    assert _tree(place) == before
+
+
+def test_audit3_status_new_creates_the_database_0600_also_in_an_empty_file(tmp_path: Path) -> None:
+    touched = tmp_path / "touched.db"
+    touched.write_bytes(b"")
+    touched.chmod(0o644)
+    for db in (tmp_path / "new.db", touched):
+        assert run("status", "new", "--db", db).exit_code == 0
+        assert stat.S_IMODE(db.stat().st_mode) == 0o600
+        assert run("report", "coverage", "--db", db).exit_code == 0
+
+
+def test_audit4_a_state_file_that_cannot_be_written_is_exit_1_naming_the_state_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    code = demo_code()
+    for place in ("/proc/s.json", "/sys/s.json"):
+        if not Path(place).parent.is_dir():
+            continue
+        result = run("verify", code, *demo_held(), "--state", place)
+        assert result.exit_code == 1 and result.stderr.startswith(f"anxinma: error: {place}: cannot write: ")
+        assert ".lock" not in result.stderr and len(result.stderr.splitlines()) == 1
+    read_only = tmp_path / "ro" / "s.json"
+    read_only.parent.mkdir()
+    real_open = os.open
+
+    def open_on_a_read_only_disk(path: object, flags: int, *rest: object) -> int:
+        if str(path).startswith(str(read_only.parent)) and flags & os.O_CREAT:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+        return real_open(path, flags, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", open_on_a_read_only_disk)
+    result = run("verify", code, *demo_held(), "--state", read_only)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == f"anxinma: error: {read_only}: cannot write: Read-only file system\n"
+
+
+@pytest.mark.parametrize("command", ["inspect", "render"])
+def test_audit5_inspect_and_render_say_their_exit_status_and_keep_the_top_level_rule(
+    command: str, tmp_path: Path
+) -> None:
+    helped = run(command, "--help")
+    assert "Exit status: 0" in " ".join(helped.stdout.split())
+    assert "2 the text is not an anxinma code" in " ".join(helped.stdout.split())
+    extra = ("--out", str(tmp_path / "x.svg")) if command == "render" else ()
+    assert_one_error(run(command, "hello", *extra), 2, "code: not an anxinma code")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_audit6_roster_and_orders_count_in_the_singular_and_label_their_row_lines(story: Story) -> None:
+    story.ok("status", "new", "--db", story.db)
+    good = "330203198503150020,王秀英,91330203MA2H123450,NB1,宁波某家政,海曙区"
+    bad = "12345,李四,91330203MA2H123450,,宁波某家政,海曙区"
+    roster = story.work / "r.csv"
+    roster.write_text(
+        "身份证号,姓名,统一社会信用代码,服务证号,企业名称,区县\n" + good + "\n" + bad + "\n", "utf-8"
+    )
+    result = run("roster", "import", roster, "--db", story.db)
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"anxinma: warning: {roster} row 3: id_number: "), lines
+    assert (
+        "roster: 1 worker added, 0 updated, 1 bad row; 1 registered worker and 1 enterprise in" in lines[-1]
+    )
+    replaced = run("roster", "import", roster, "--db", story.db, "--replace")
+    assert replaced.exit_code == 2
+    assert replaced.stderr.splitlines()[0].startswith(f"anxinma: warning: {roster} row 3: ")
+    assert replaced.stderr.splitlines()[-1].startswith("anxinma: error: --replace: 1 bad row: ")
+    orders = story.work / "o.csv"
+    orders.write_text("订单号,服务证号,服务日期\nA1,NOSUCHCARD,2026-03-01\n", "utf-8")
+    result = run("orders", "import", orders, "--db", story.db)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].startswith(f"anxinma: warning: {orders} row 2: card_no: ")
+    assert result.stderr.splitlines()[-1] == "orders: 0 added, 0 updated, 1 bad row"
+
+
+def test_audit7a_issuing_with_the_root_key_says_it_is_the_root_key(story: Story) -> None:
+    nb_with_key_a(story)
+    result = run("issue", REFERENCE, "--key", story.key("root"), "--db", story.db, "--trust", story.signed,
+                 "--root", story.pub("root"), "--now", at())  # fmt: skip
+    assert_one_error(result, 2, f"--key: key {story.kid('root')} is the ROOT key of {story.signed}")
+    assert "never codes" in result.stderr and "trust add" not in result.stderr.split("never codes")[0]
+
+
+def test_audit7b_a_private_key_given_as_trust_or_root_is_named_a_private_key(story: Story) -> None:
+    nb_with_key_a(story)
+    code = story.issue("a", at())
+    private = story.key("root")
+    for args, option in (
+        (("--trust", private), "--trust takes the public key (NAME.pub.pem) or a signed trust list"),
+        (("--trust", story.signed, "--root", private), "--root takes the public key (NAME.pub.pem"),
+    ):
+        result = run("verify", code, *args, "--now", at(hours=1))
+        assert_one_error(result, 2, f"{private}: this is a PRIVATE key")
+        assert option in result.stderr and "not a PEM public key" not in result.stderr
+
+
+def test_audit7c_a_file_that_is_no_key_as_key_is_named_so_before_the_mode_check(tmp_path: Path) -> None:
+    record = tmp_path / "worker.json"
+    shutil.copy(REFERENCE, record)
+    record.chmod(0o644)
+    result = run("issue", record, "--key", record, "--db", tmp_path / "i.db")
+    assert_one_error(result, 2, f"{record}: not a PEM private key")
+    assert "chmod" not in result.stderr
+
+
+def test_audit8_a_byte_that_is_not_text_is_named_as_a_byte_in_codes_and_file_names(tmp_path: Path) -> None:
+    code = demo_code()
+    bad = code[:240] + "\udcff" + code[241:]  # how Python holds byte 0xFF of an argument (after "AXM1:")
+    for args in (("verify", bad, "--demo"), ("inspect", bad)):
+        result = run(*args)
+        assert "character 235: byte 0xFF is not in the base45 alphabet" in result.output, result.output
+        assert "\\udc" not in result.output
+    as_json = json.loads(run("verify", bad, "--demo", "--json").stdout)
+    assert "byte 0xFF" in as_json["detail"]
+    named = tmp_path / "x\udcff.json"
+    shutil.copy(REFERENCE, named)
+    result = run("issue", named, "--key", named, "--db", tmp_path / "i.db")
+    assert_one_error(result, 2, f"{tmp_path}/x\\xFF.json: not a PEM private key")
+
+
+def test_audit8_a_state_file_with_a_bad_byte_names_the_byte(tmp_path: Path) -> None:
+    state = tmp_path / "s.json"
+    state.write_bytes(b"\xff{}")
+    result = run("verify", demo_code(), *demo_held(), "--state", state)
+    assert_one_error(result, 2, f"{state} byte 0 (line 1): not UTF-8")
+    assert "codec" not in result.stderr and state.read_bytes() == b"\xff{}"
+
+
+def test_audit8_a_huge_image_is_refused_in_words(tmp_path: Path) -> None:
+    pytest.importorskip("PIL")
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 30000, 30000, 8, 0, 0, 0, 0)  # 900 million pixels, a few bytes
+    image = tmp_path / "bomb.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")))
+    result = run("scan", image, "--demo")
+    assert_one_error(result, 2, f"{image}: too many pixels to read safely")
+    assert "Error" not in result.stderr and "DOS" not in result.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+def test_audit8_output_that_cannot_be_written_names_standard_output() -> None:
+    code = demo_code()
+    for extra in ((), ("--json",)):
+        with open("/dev/full", "w", encoding="utf-8") as full:
+            done = subprocess.run(anxinma_command("verify", code, "--demo", *extra), check=False, stdout=full,
+                                  stderr=subprocess.PIPE, text=True, timeout=60)  # fmt: skip
+        assert done.returncode == 1
+        assert done.stderr == "anxinma: error: standard output: cannot write: No space left on device\n"
+
+
+@pytest.mark.parametrize(
+    ("now", "why"), [("2106-02-07T06:28:15Z", "expired"), ("2000-01-01T00:00:00Z", "not_yet_valid")]
+)
+def test_audit9_web_build_at_a_time_its_documents_do_not_load_names_now(
+    tmp_path: Path, now: str, why: str
+) -> None:
+    out = tmp_path / "wb"
+    result = run("web", "build", "--demo", "--out", out, "--now", now)
+    assert_one_error(result, 2, "--now ")
+    assert why in result.stderr and f"{out}:" not in result.stderr
+    assert not out.exists()
+
+
+def test_audit10_batch_never_starts_more_processes_than_chunks_of_work(
+    story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import anxinma.batch as batch_module
+
+    started: list[int] = []
+    real_context = batch_module._context
+
+    class Counting:
+        def Pool(self, processes: int, **named: object) -> object:  # noqa: N802  (multiprocessing's name)
+            started.append(processes)
+            return real_context().Pool(processes, **named)
+
+    monkeypatch.setattr(batch_module, "_context", Counting)
+    workers, base = batch_setup(story, rows=5)
+    base = tuple(a for a in base if a not in ("--jobs", "1"))
+    result = run("batch", workers, *base, "--out", story.work / "o", "--jobs", "512")
+    assert result.exit_code == 0, result.output
+    assert started == [1]  # 5 rows: one chunk, one process
+    more = run("batch", workers, *base, "--out", story.work / "o2", "--jobs", "512", "--chunk-size", "2")
+    assert more.exit_code == 0, more.output
+    assert started == [1, 3]  # the files of 5 rows to write again, in chunks of 2
+    assert "At most this many worker processes" in " ".join(run("batch", "--help").stdout.split())
+
+
+def test_audit11_the_demo_svg_is_written_0600_as_render_writes_its_image(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run("demo").exit_code == 0
+    assert run("render", demo_code(), "--out", tmp_path / "r.svg").exit_code == 0
+    for image in (tmp_path / "anxinma-demo.svg", tmp_path / "r.svg"):
+        assert stat.S_IMODE(image.stat().st_mode) == 0o600, image
+
+
+def test_audit11_two_codes_on_stdin_are_refused_as_more_than_one_line() -> None:
+    code = demo_code()
+    for command in (("verify", "-", "--demo"), ("inspect", "-"), ("render", "-", "--terminal")):
+        result = run(*command, stdin=f"{code}\n{code}\n")
+        assert_one_error(result, 2, "standard input: holds 2 lines; give one code")
+    result = run("verify", f"{code}\n{code}", "--demo")
+    assert_one_error(result, 2, "CODE: holds 2 lines")
+    assert run("verify", "-", "--demo", stdin=code + "\r\n").exit_code == 0  # one line, its end removed
+
+
+def test_audit11_an_unquoted_code_gets_a_hint_to_quote_it() -> None:
+    code = demo_code()
+    assert " " in code
+    for command in ("verify", "inspect", "render"):
+        result = run(command, *code.split(" "))
+        assert_one_error(result, 2, "usage: got more than one argument: a code has spaces, so quote it")
+        assert len(result.stderr) < 200

@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from anxinma.directory import MAX_DIRECTORY_BYTES
 from anxinma.qr import make_qr
+from anxinma.status import MAX_TOKEN_BYTES
 
 from .test_cli import assert_one_error, run
 from .test_cli_trust import ENTERPRISES, HAISHU_DAZHONG, Story, at, keys, nb_with_key_a, story
@@ -108,6 +110,47 @@ def test_a_refused_directory_is_reported_and_a_failed_trust_list_still_stops(sto
     }
     expired = run("verify", code, *story.held(), "--directory", forged, "--now", at(40))
     assert_one_error(expired, 2, f"{story.signed}: expired")
+
+
+def test_an_oversized_status_list_or_directory_is_refused_too_large_not_an_error(story: Story) -> None:
+    """issue 9 item 4: a status list or directory over its size cap (spec §15.6 too_large) is a
+    refused document like any other, reported with its size and the code judged without it; not an
+    exit 2 that shows the household no colour.  The headline never says "all checks pass" while a
+    document given was left out."""
+    nb_with_key_a(story)
+    story.ok("status", "new", "--db", story.db)
+    code = story.issue("a", at(), db=True)
+    big_list, big_directory = story.work / "big-status.cwt", story.work / "big-directory.cwt"
+    for path, size in ((big_list, MAX_TOKEN_BYTES + 1), (big_directory, MAX_DIRECTORY_BYTES + 1)):
+        with path.open("wb") as f:
+            f.truncate(size)  # sparse: the cap is judged by the file's size before a byte is read
+    human = story.human(code, at(hours=1), "--status", big_list)
+    assert human.exit_code == 3, human.output
+    assert human.stdout.startswith("YELLOW: authentic, but revocation NOT checked")
+    assert (
+        f"Refused       {big_list} {REFUSED}: too_large: {MAX_TOKEN_BYTES + 1} bytes; "
+        f"the limit is {MAX_TOKEN_BYTES} bytes" in human.stdout
+    )
+    status, out = story.verify(code, at(hours=1), "--status", big_list, "--unchecked", "red")
+    assert (status, out["color"], out["reasons"]) == (1, "red", ["status_not_checked"])
+    assert out["documents"][1] == {
+        "file": str(big_list),
+        "kind": "status_list",
+        "loaded": False,
+        "reason": "too_large",
+    }
+    plain = story.issue("a", at())  # no status entry: only the directory is in question
+    shown = run("verify", plain, *story.held(), "--directory", big_directory, "--now", at(hours=1))
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout.startswith(
+        "GREEN: verified, but a document given was refused and left out (see Refused)"
+    )
+    assert "all checks pass" not in shown.stdout
+    assert f"{big_directory} (directory, left out): too_large: " in shown.stdout
+    both = story.human(plain, at(hours=1), "--status", big_list, "--directory", big_directory)
+    assert "2 documents given were refused" in both.stdout.splitlines()[0]
+    missing = story.work / "no-such.cwt"  # a mistyped path is the operator's mistake: exit 2
+    assert_one_error(story.human(code, at(hours=1), "--status", missing), 2, f"{missing}: No such file")
 
 
 # -- item 3: revocation not checked, said plainly -----------------------------------------------------

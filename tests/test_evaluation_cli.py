@@ -117,7 +117,7 @@ def test_roster_import_gb18030_reimport_updates_and_coverage(tmp_path: Path) -> 
     assert "not UTF-8" in err and "give --encoding gb18030" in err
     code, _, err = run("roster", "import", str(tmp_path / "roster.csv"), "--db", str(tmp_path / "i.db"),
                        "--encoding", "gb18030")  # fmt: skip
-    assert code == 1 and "row 6: id_number:" in err and "4 workers added, 0 updated, 1 bad rows" in err
+    assert code == 1 and "row 6: id_number:" in err and "4 workers added, 0 updated, 1 bad row;" in err
     (tmp_path / "again.csv").write_bytes(b"\xef\xbb\xbf" + (ROSTER_HEADER + "\n".join(rows) + "\n").encode())
     code, _, err = run("roster", "import", str(tmp_path / "again.csv"), "--db", str(tmp_path / "i.db"))
     assert (
@@ -167,7 +167,7 @@ def test_roster_replace_deregisters_the_missing(tmp_path: Path) -> None:
     code, _, err = run("roster", "import", str(tmp_path / "less.csv"), "--db", path, "--replace",
                        "--now", later.isoformat())  # fmt: skip
     assert code == 0 and "0 workers added, 2 updated, 2 deregistered" in err, err
-    assert "2 registered workers and 1 enterprises" in err, err
+    assert "2 registered workers and 1 enterprise " in err, err
     code, out, _ = run("report", "coverage", "--db", path, "--now", NOW.isoformat(), "--format", "csv")
     assert code == 0 and out.splitlines()[-1].split(",")[3:5] == ["2", "1"], out  # registered 2, carded 1
     code, out, _ = run("worker", "show", "NBT000000", "--db", path, "--json")

@@ -856,11 +856,12 @@ def _status_list(
     issued: dt.datetime = LISTED,
     index: int = 123456,
     key: Ed25519PrivateKey = ISSUER,
+    list_id: int = 1,
 ) -> bytes:
-    """Ningbo's status list 1 (2^17 entries), all valid but ``index``, signed by ``key``."""
+    """Ningbo's status list ``list_id`` (2^17 entries), all valid but ``index``, signed by ``key``."""
     statuses = StatusList(MIN_SIZE)
     statuses.set(index, value)
-    token = StatusListToken("nb", 1, issued, issued + dt.timedelta(days=7), statuses, ttl=86400)
+    token = StatusListToken("nb", list_id, issued, issued + dt.timedelta(days=7), statuses, ttl=86400)
     return token.sign(key)
 
 
@@ -1003,6 +1004,32 @@ def _list_choice_cases(listed: Credential) -> Iterator[Case]:
         status_lists=(genuine, forged),
         status=revoked,
         refused=(None, DocumentReason.KEY_RETIRED),
+    )
+    pending = _trust_list(_issuer_key(ISSUER), _issuer_key(OTHER, valid_from=LISTED + dt.timedelta(hours=1)))
+    yield _listed(
+        "status-future-key-list-refused",
+        "A second key of the issuer is published ahead of its window; its holder signs an all-valid list "
+        "newer than the genuine one before the window opens: refused (issued_outside_key_window), and "
+        "the active key's list keeps the code revoked (spec §15.3).",
+        listed,
+        "red",
+        Reason.REVOKED,
+        trust_list=pending,
+        status_lists=(
+            _status_list(Status.INVALID, issued=LISTED - dt.timedelta(hours=6)),
+            _status_list(Status.VALID, issued=LISTED, key=OTHER),
+        ),
+        status=revoked,
+        refused=(None, DocumentReason.ISSUED_OUTSIDE_KEY_WINDOW),
+    )
+    yield _listed(
+        "yellow-status-other-list-held",
+        "The issuer's list 2 is held, not list 1 that the code names: revocation was not checked, "
+        "status_not_checked, yellow (spec §10.6, §15.3).",
+        listed,
+        "yellow",
+        Reason.STATUS_NOT_CHECKED,
+        status_lists=(_status_list(Status.VALID, list_id=2),),
     )
     compromised = _trust_list(_issuer_key(ISSUER, state=KeyState.COMPROMISED))
     yield _listed(

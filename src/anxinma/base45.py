@@ -71,6 +71,14 @@ def _encode(data: bytes) -> str:
     return out.translate(_TO_ALPHABET).decode("ascii")
 
 
+def _shown(char: str) -> str:
+    """A character for a message: ``'a'``; a byte that was not UTF-8 text (a lone surrogate
+    U+DC80..U+DCFF, as Python's ``surrogateescape`` holds it) as ``byte 0xFF``."""
+    if "\udc80" <= char <= "\udcff":
+        return f"byte 0x{ord(char) - 0xDC00:02X}"
+    return repr(char)
+
+
 def b45decode(text: str) -> bytes:
     """Decode base45 ``text`` (RFC 9285 §4.2); raise :class:`Base45Error` on bad input.
 
@@ -81,11 +89,11 @@ def b45decode(text: str) -> bytes:
     """
     if not text.isascii():
         pos = next(i for i, c in enumerate(text) if not c.isascii())
-        raise Base45Error(pos, f"{text[pos]!r} is not in the base45 alphabet")
+        raise Base45Error(pos, f"{_shown(text[pos])} is not in the base45 alphabet")
     digits = text.encode("ascii").translate(_DIGITS)
     if 255 in digits:
         pos = digits.index(255)
-        raise Base45Error(pos, f"{text[pos]!r} is not in the base45 alphabet")
+        raise Base45Error(pos, f"{_shown(text[pos])} is not in the base45 alphabet")
     if len(digits) % 3 == 1:
         raise Base45Error(len(text) - 1, "dangling single character (length is 1 mod 3)")
     return _combine(text, digits)

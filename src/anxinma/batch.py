@@ -837,7 +837,7 @@ def _schedule(run: _Run, jobs: list[_Job], tasks: Iterator[_Task], config: dict[
     run.progress()
     if not jobs and not todo:
         return
-    processes = options.jobs or os.cpu_count() or 1
+    processes = _processes(options, todo=todo, redo=len(jobs))
     with _context().Pool(processes, initializer=_init_worker, initargs=(config,)) as pool:
         renders: deque[AsyncResult[Any]] = deque()
         for start in range(0, len(jobs), options.chunk):
@@ -860,6 +860,14 @@ def _schedule(run: _Run, jobs: list[_Job], tasks: Iterator[_Task], config: dict[
         pool.close()
         pool.join()
     run.progress()
+
+
+def _processes(options: BatchOptions, *, todo: int, redo: int) -> int:
+    """How many worker processes to start: ``jobs`` (default: every core), but never more than
+    there are chunks of work (rows to sign, files to redo), each of which one process takes whole:
+    ``--jobs 512`` on five rows starts one process, not 512."""
+    chunks = -(-todo // options.chunk) + -(-redo // options.chunk)
+    return max(1, min(options.jobs or os.cpu_count() or 1, chunks))
 
 
 def _drain(run: _Run, renders: deque[AsyncResult[Any]], *, block: bool) -> None:

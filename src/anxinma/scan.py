@@ -163,6 +163,10 @@ def _opened(data: bytes, pil: Any) -> Image.Image:
     except ImageError:
         raise
     except Exception as exc:  # a crafted or broken file may fail in any decoder: never a traceback
+        if isinstance(exc, pil.DecompressionBombError | pil.DecompressionBombWarning):
+            raise ImageError(
+                f"too many pixels to read safely (over {MAX_IMAGE_PIXELS}): scan a photo or a smaller image"
+            ) from None
         if isinstance(exc, pil.UnidentifiedImageError):
             raise ImageError(f"not an image in a format read here ({', '.join(IMAGE_FORMATS)})") from None
         raise ImageError(f"not a readable image ({type(exc).__name__}: {exc})") from None

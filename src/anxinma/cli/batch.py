@@ -47,18 +47,20 @@ from .common import (
     FiniteFloatRange,
     check_expiry,
     clock,
+    plural,
     say,
 )
 from .documents import DIRECTORY_OPTION, ROOT_OPTION, optional_directory
 from .files import (
     ENCODING_OPTION,
-    decode_text,
+    check_db,
     make_dir,
     open_db,
     read_bytes,
     read_private_key,
     read_text,
     replace_file,
+    utf8_bytes,
     write_failure,
 )
 
@@ -114,8 +116,7 @@ def _batch_lock(db_path: str) -> Iterator[None]:
     database share one lock) and is opened with ``O_NOFOLLOW``: a symbolic link
     planted there is refused, never followed.
     """
-    if not Path(db_path).is_file():
-        raise CliError("--db", f"{db_path}: no such issuer database (create one with 'anxinma status new')")
+    check_db(db_path)
     lock = Path(os.path.realpath(db_path) + ".batch-lock")
     flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
     try:
@@ -145,7 +146,12 @@ def _batch_lock(db_path: str) -> Iterator[None]:
 @click.option(
     "--cards", is_flag=True, help="Also a printable card per worker (cards/, SVG; PNG with --format png)."
 )
-@click.option("--jobs", type=click.IntRange(1, 512), help="Worker processes. [default: every core]")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 512),
+    help="At most this many worker processes (never more than there are chunks of rows to do). "
+    "[default: every core]",
+)
 @click.option("--list-id", type=click.IntRange(0, 255), default=0, show_default=True, help="Status list.")
 @click.option("--valid-days", type=click.IntRange(1, MAX_VALID_DAYS), default=DEFAULT_VALID_DAYS,
               show_default=True, help="Days until the codes expire.")  # fmt: skip
@@ -204,7 +210,8 @@ def batch_command(
         except UsageError as exc:
             raise CliError("--verifier-url", str(exc)) from None
     check_expiry(moment, valid_days)
-    data = _utf8_input(read_bytes(workers, limit=MAX_INPUT_BYTES, what="worker file"), workers, encoding)
+    raw = read_bytes(workers, limit=MAX_INPUT_BYTES, what="worker file")
+    data = utf8_bytes(raw, workers, encoding=encoding)
     key = read_private_key(key_path, passphrase_env)
     directory = optional_directory(directory_path, root_paths, moment)
     names = {e.uscc: e.name for e in directory.enterprises} if directory is not None else {}
@@ -231,29 +238,17 @@ def batch_command(
     ctx.exit(EXIT_RED if result.bad else EXIT_OK)
 
 
-def _utf8_input(data: bytes, source: str, encoding: str) -> bytes:
-    """The worker file as UTF-8 bytes: checked up front (a file in another encoding is refused
-    once, saying what it looks like), and transcoded when ``--encoding`` names another one.
-    UTF-8 input is passed on as it is: its batch id (the SHA-256 of the bytes) stays the same."""
-    text = decode_text(data, source, encoding=encoding, option=True)
-    return data if encoding.lower() in ("utf-8", "utf-8-sig") else text.encode("utf-8")
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
-
-
 def _summary(r: BatchResult, source: str) -> str:
-    head = f"batch {r.batch_id[:12]} ({source}, {_count(r.rows, 'row')}): "
-    bad = f"{_count(len(r.bad), 'bad row')} (see {r.errors})" if r.bad else "no bad rows"
+    head = f"batch {r.batch_id[:12]} ({source}, {plural(r.rows, 'row')}): "
+    bad = f"{plural(len(r.bad), 'bad row')} (see {r.errors})" if r.bad else "no bad rows"
     if not r.issued_now:
         return (
             head + f"nothing new to issue: {r.issued_before:,} issued before; {bad}; "
-            f"{_count(r.files_written, 'file')} written"
+            f"{plural(r.files_written, 'file')} written"
         )
     return (
         head + f"{r.issued_now:,} issued now, {r.issued_before:,} before; {bad}; "
-        f"{_count(r.files_written, 'file')} written; manifest {r.manifest}"
+        f"{plural(r.files_written, 'file')} written; manifest {r.manifest}"
     )
 
 
@@ -307,7 +302,7 @@ def population_command(
     make_dir(out_path.parent)
     replace_file(out_path, table.encode("utf-8"))
     say(
-        f"wrote {_count(len(rows), 'SYNTHETIC worker row')} (seed {seed}, as of {day}) "
+        f"wrote {plural(len(rows), 'SYNTHETIC worker row')} (seed {seed}, as of {day}) "
         f"to {os.fspath(out_path)}",
         err=True,
     )

@@ -25,7 +25,6 @@ from ..trust import KeyState
 from ..verify import Unverified, decode_unverified
 from ..visitdb import VisitDB
 from .common import (
-    EXIT_RED,
     NOW_OPTION,
     PASSPHRASE_OPTION,
     CliError,
@@ -144,6 +143,12 @@ def _check_scope(
     trust = read_trust(trust_path, read_roots(root_paths), now=now)
     kid = issuer.kid.hex()
     found = trust.lookup(issuer.kid)
+    if trust.is_root(issuer.kid):
+        raise CliError(
+            "--key",
+            f"key {kid} is the ROOT key of {trust_path} (--root): the root signs trust lists and "
+            "directories, never codes; give an issuer's private key (one added with 'anxinma trust add')",
+        )
     if found is None or found.issuer is None:
         raise CliError(
             "--key",
@@ -221,11 +226,13 @@ def _issue_recorded(
 
 
 def _decode_or_fail(text: str) -> Unverified:
-    """:func:`decode_unverified`, or one line and exit 1 when the text is not a code."""
+    """:func:`decode_unverified`, or one line and exit 2 when the text is not a code: an invalid
+    input, nothing done (the rule of 'anxinma --help'; exit 1 is a red verdict, which these
+    commands never give)."""
     try:
         return decode_unverified(text)
     except AnxinmaError as exc:
-        raise CliError("code", str(exc), code=EXIT_RED) from None
+        raise CliError("code", str(exc)) from None
 
 
 def _raw_value(value: Any) -> str:
@@ -252,6 +259,9 @@ def _field_value(value: Any) -> str:
 @click.argument("code", metavar="CODE|-")
 def inspect_command(code: str) -> None:
     """Show what a code contains WITHOUT checking its signature (never a verdict).
+
+    Exit status: 0 decoded (whatever it says: use 'anxinma verify' for a
+    verdict); 2 the text is not an anxinma code (one line saying why).
 
     \b
     Example:
@@ -310,7 +320,10 @@ def render_command(
     """Render a code as a QR symbol (error level M): to an SVG or PNG file and/or the terminal.
 
     The image holds a worker's personal data: it is written with mode 0600
-    (0640 with --group-readable), like the files of 'anxinma batch'.
+    (0640 with --group-readable), like the files of 'anxinma batch'. The
+    signature is not checked. Exit status: 0 rendered; 2 the text is not an
+    anxinma code, or a usage error (nothing written); 1 the file could not be
+    written.
 
     \b
     Examples:

@@ -50,6 +50,7 @@ __all__ = [
     "out_option",
     "parse_time",
     "plural",
+    "readable",
     "say",
     "valid_days_option",
 ]
@@ -84,17 +85,26 @@ class CliError(Exception):
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:
-    """``1 issuer``, ``2 issuers``, ``0 entries`` (``words`` when the plural is not ``word + s``)."""
-    return f"{count} {word if count == 1 else words or word + 's'}"
+    """``1 issuer``, ``2 issuers``, ``0 entries``, ``59,216 workers`` (``words`` when the plural is
+    not ``word + s``; thousands separated by commas)."""
+    return f"{count:,} {word if count == 1 else words or word + 's'}"
 
 
-def _printable(text: str) -> str:
-    """``text`` with every non-printable character escaped (no terminal control from input)."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+def readable(text: str) -> str:
+    """``text`` as every line the CLI prints shows it: a non-printable character escaped (no terminal
+    control from input: ``\\x1b``), and a byte that was not UTF-8 text (a file name or argument from
+    another locale, held by Python as a lone surrogate U+DC80..U+DCFF) as the byte, ``\\xFF``."""
+    return "".join(c if c.isprintable() else _escaped(c) for c in text)
+
+
+def _escaped(char: str) -> str:
+    if "\udc80" <= char <= "\udcff":
+        return f"\\x{ord(char) - 0xDC00:02X}"
+    return char.encode("unicode_escape").decode("ascii")
 
 
 def say(line: str = "", *, fg: str | None = None, bold: bool = False, err: bool = False) -> None:
-    safe = _printable(line)
+    safe = readable(line)
     click.echo(click.style(safe, fg=fg, bold=bold) if fg or bold else safe, err=err)
 
 
@@ -120,8 +130,13 @@ class Cli(click.Group):
         windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
-        with _closed_pipe_tolerated():
+        with _closed_pipe_tolerated() as guards:
             code = self._run(args, prog_name or "anxinma", complete_var, windows_expand_args, extra)
+            for guard in guards:
+                guard.flush()
+                if guard.failure is not None:  # the output is incomplete: a write failure, exit 1
+                    _report(guard.name, f"cannot write: {guard.failure.strerror or guard.failure}")
+                    code = EXIT_RED
         if not standalone_mode:
             return code
         sys.exit(code)
@@ -156,10 +171,12 @@ class _PipeSafeStdout(io.TextIOBase):
     the null device so that the interpreter's last flush cannot fail either.
     """
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, name: str = "standard output") -> None:
         super().__init__()
         self._stream = stream
+        self.name = name
         self.gone = False
+        self.failure: OSError | None = None
 
     @property
     def encoding(self) -> str:  # type: ignore[override]
@@ -188,6 +205,8 @@ class _PipeSafeStdout(io.TextIOBase):
                 self._stream.write(text)
             except BrokenPipeError:
                 self._reader_gone()
+            except OSError as exc:
+                self._failed(exc)
         return len(text)
 
     def flush(self) -> None:
@@ -196,6 +215,16 @@ class _PipeSafeStdout(io.TextIOBase):
                 self._stream.flush()
             except BrokenPipeError:
                 self._reader_gone()
+            except OSError as exc:
+                self._failed(exc)
+
+    def _failed(self, exc: OSError) -> None:
+        """Output that cannot be written (a full disk, /dev/full): remembered, and reported once
+        the command ends (exit 1 naming the stream; never raised here, where a caller probing the
+        stream, as click does, would swallow it); the rest goes to the null device."""
+        if self.failure is None:
+            self.failure = exc
+        self._reader_gone()
 
     def _reader_gone(self) -> None:
         self.gone = True
@@ -206,19 +235,21 @@ class _PipeSafeStdout(io.TextIOBase):
 
 
 @contextlib.contextmanager
-def _closed_pipe_tolerated() -> Iterator[None]:
+def _closed_pipe_tolerated() -> Iterator[list[_PipeSafeStdout]]:
     """Standard output and standard error, for the run, as streams that go quiet when closed."""
     saved = (sys.stdout, sys.stderr)
     guards = tuple(
-        _PipeSafeStdout(stream) if stream is not None and not isinstance(stream, _PipeSafeStdout) else None
-        for stream in saved
+        _PipeSafeStdout(stream, name)
+        if stream is not None and not isinstance(stream, _PipeSafeStdout)
+        else None
+        for stream, name in zip(saved, ("standard output", "standard error"), strict=True)
     )
     if guards[0] is not None:
         sys.stdout = guards[0]
     if guards[1] is not None:
         sys.stderr = guards[1]
     try:
-        yield
+        yield [guard for guard in guards if guard is not None]
     finally:
         for guard in guards:
             if guard is not None:
@@ -260,7 +291,18 @@ def _click_failure(exc: click.ClickException) -> tuple[str, str]:
         what = "is required" if isinstance(exc, click.MissingParameter) else exc.message
         return _param_label(exc.param), what + hint
     message = exc.format_message()
+    ctx = exc.ctx if isinstance(exc, click.UsageError) else None
+    if message.startswith("Got unexpected extra argument") and ctx is not None and _takes_code(ctx):
+        # An unquoted code: base45 has spaces, so the shell split it into several arguments.
+        return "usage", "got more than one argument: a code has spaces, so quote it: 'AXM1:...'" + hint
     return "usage", message[:1].lower() + message[1:] + hint
+
+
+def _takes_code(ctx: click.Context) -> bool:
+    """Whether the command takes a code as its argument (``CODE|-``)."""
+    return any(
+        isinstance(p, click.Argument) and (p.metavar or "").startswith("CODE") for p in ctx.command.params
+    )
 
 
 def _param_label(param: click.Parameter) -> str:

@@ -84,7 +84,7 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
     terminal_qr(qr, border=QUIET_ZONE)
     make_dir(out_dir)
     svg = out_dir / _DEMO_SVG
-    save_qr(qr, svg, kind="svg", scale=SVG_SCALE, border=QUIET_ZONE)
+    save_qr(qr, svg, kind="svg", scale=SVG_SCALE, border=QUIET_ZONE, mode=0o600)  # as render writes it
     say(f"{qr_summary(qr)}; saved as SVG to {svg.resolve()}")
     token = held.status[0]
     say(_demo_status_note(token))

@@ -21,7 +21,7 @@ import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ..directory import MAX_DIRECTORY_BYTES, Directory
-from ..document import DocumentError
+from ..document import DocumentError, DocumentReason
 from ..errors import UsageError
 from ..keys import raw_public_key
 from ..state import VerifierState
@@ -30,7 +30,7 @@ from ..trust import MAX_TRUST_LIST_BYTES, TrustedIssuer, TrustList
 from ..verify import Keyring, Policy, Verification, verify
 from ..views import DocumentOutcome
 from .common import CliError
-from .files import parse_public_key, read_bytes, read_public_key
+from .files import TooLargeError, parse_public_key, read_bytes, read_public_key
 from .statefile import read_state, remember
 
 __all__ = [
@@ -71,7 +71,7 @@ def _is_document(path: str, data: bytes) -> bool:
 
 
 def read_roots(paths: Iterable[str]) -> list[Ed25519PublicKey]:
-    return [read_public_key(p) for p in paths]
+    return [read_public_key(p, option="--root") for p in paths]
 
 
 def load_trust(
@@ -163,7 +163,10 @@ class Held:
 
 def _keyring(files: Iterable[tuple[str, bytes]]) -> Keyring:
     """A keyring of the PEM public keys in ``files`` (path, bytes); the same key twice counts once."""
-    unique = {raw_public_key(key): key for key in (parse_public_key(data, path) for path, data in files)}
+    unique = {
+        raw_public_key(key): key
+        for key in (parse_public_key(data, path, option="--trust") for path, data in files)
+    }
     return Keyring(unique.values())
 
 
@@ -218,10 +221,21 @@ class Sources:
         return {option: value for option, value in named.items() if value not in (None, ())}
 
 
-def _attempt(path: str, kind: str, load: Callable[[], _T]) -> tuple[_T | None, GivenDocument]:
-    """``load()`` of a status list or directory: the document, or ``None`` and why it was refused."""
+def _attempt(
+    path: str, kind: str, *, limit: int, what: str, load: Callable[[bytes], _T]
+) -> tuple[_T | None, GivenDocument]:
+    """Read and ``load`` a status list or directory: the document, or ``None`` and why it was refused.
+
+    A file over the document's size cap is refused ``too_large`` (spec §15.6)
+    like any other bad document; a path that cannot be read at all is the
+    operator's mistake and stops the command (exit 2).
+    """
     try:
-        document = load()
+        document = load(read_bytes(path, limit=limit, what=what))
+    except TooLargeError as exc:
+        size = "more than" if exc.size is None else f"{exc.size} bytes;"
+        error = DocumentError(DocumentReason.TOO_LARGE, f"{size} the limit is {exc.limit} bytes")
+        return None, GivenDocument(DocumentOutcome(path, kind, error.reason), str(error))
     except DocumentError as exc:
         return None, GivenDocument(DocumentOutcome(path, kind, exc.reason), str(exc))
     return document, GivenDocument(DocumentOutcome(path, kind))
@@ -248,10 +262,8 @@ def load_held(sources: Sources, *, now: dt.datetime) -> Held:
     tokens: list[StatusListToken] = []
     for path in sources.status:
         assert isinstance(trust, TrustList)
-        data = read_bytes(path, limit=MAX_TOKEN_BYTES, what="status list")
-        token, outcome = _attempt(
-            path, "status_list", functools.partial(StatusListToken.load, data, trust, now=now, state=state)
-        )
+        load = functools.partial(StatusListToken.load, trust=trust, now=now, state=state)
+        token, outcome = _attempt(path, "status_list", limit=MAX_TOKEN_BYTES, what="status list", load=load)
         tokens += [] if token is None else [token]
         given.append(outcome)
     directory = None
@@ -279,8 +291,8 @@ def _directory(
 ) -> tuple[Directory | None, GivenDocument]:
     if not roots:
         raise CliError("--root", "is required with a directory: the pinned root public key (ROOT.pub.pem)")
-    data = read_bytes(path, limit=MAX_DIRECTORY_BYTES, what="directory")
-    return _attempt(path, "directory", functools.partial(Directory.load, data, roots, now=now, state=state))
+    load = functools.partial(Directory.load, roots=roots, now=now, state=state)
+    return _attempt(path, "directory", limit=MAX_DIRECTORY_BYTES, what="directory", load=load)
 
 
 def demo_held(now: dt.datetime) -> Held:

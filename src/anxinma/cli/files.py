@@ -29,6 +29,7 @@ The rules (issue 9 item 13, issue 10 item 10):
 from __future__ import annotations
 
 import codecs
+import contextlib
 import errno
 import json
 import os
@@ -56,6 +57,7 @@ __all__ = [
     "MAX_CODE_BYTES",
     "MAX_KEY_BYTES",
     "MAX_RECORD_BYTES",
+    "check_db",
     "decode_text",
     "json_bytes",
     "kept_mode",
@@ -73,6 +75,7 @@ __all__ = [
     "read_record",
     "read_text",
     "replace_file",
+    "utf8_bytes",
     "utf8_text",
     "write_failure",
     "write_new",
@@ -129,11 +132,20 @@ def open_regular(path: str, *, follow: bool = True) -> tuple[int, os.stat_result
     return fd, info
 
 
+class TooLargeError(CliError):
+    """A file over its size cap (:func:`read_bytes`): ``size`` is its length, if known."""
+
+    def __init__(self, path: str, *, limit: int, what: str, size: int | None = None) -> None:
+        super().__init__(path, f"larger than {limit} bytes; not a {what}")
+        self.limit = limit
+        self.size = size
+
+
 def _read_capped(path: str, *, limit: int, what: str) -> bytes:
     fd, info = open_regular(path)
     with os.fdopen(fd, "rb") as f:
         if info.st_size > limit:
-            raise CliError(path, f"larger than {limit} bytes; not a {what}")
+            raise TooLargeError(path, limit=limit, what=what, size=info.st_size)
         try:
             return f.read(limit + 1)
         except OSError as exc:
@@ -141,10 +153,14 @@ def _read_capped(path: str, *, limit: int, what: str) -> bytes:
 
 
 def read_bytes(path: str, *, limit: int, what: str) -> bytes:
-    """The bytes of file ``path`` (``-``: standard input), at most ``limit``."""
+    """The bytes of file ``path`` (``-``: standard input), at most ``limit``.
+
+    Raises :class:`TooLargeError` for a longer file, :class:`CliError` for one that
+    cannot be read.
+    """
     data = _stdin_bytes(limit + 1) if path == "-" else _read_capped(path, limit=limit, what=what)
     if len(data) > limit:
-        raise CliError(path, f"larger than {limit} bytes; not a {what}")
+        raise TooLargeError(path, limit=limit, what=what)
     return data
 
 
@@ -210,6 +226,17 @@ def decode_text(data: bytes, path: str, *, encoding: str = "utf-8", option: bool
     return text.removeprefix("\ufeff")
 
 
+def utf8_bytes(data: bytes, path: str, *, encoding: str = "utf-8", option: bool = True) -> bytes:
+    """``data`` as UTF-8 bytes, read by the rule of :func:`decode_text` (a file in another encoding
+    is refused once, up front): UTF-8 input comes back as it is (byte for byte: a batch id, the
+    SHA-256 of the bytes, stays the same); UTF-16 with a byte order mark, or a file in the
+    ``encoding`` given, comes back transcoded to UTF-8."""
+    text = decode_text(data, path, encoding=encoding, option=option)
+    if _CODECS[encoding.lower()] == "utf-8" and not data.startswith(_UTF16_BOMS):
+        return data
+    return text.encode("utf-8")
+
+
 def read_text(path: str, *, limit: int, what: str, encoding: str = "utf-8", option: bool = True) -> str:
     """The text of file ``path`` (``-``: standard input): :func:`read_bytes` + :func:`decode_text`
     (``option``: the command offers ``--encoding``)."""
@@ -262,10 +289,16 @@ _ASCII_SPACE = "\t\n\v\f\r "
 
 def read_code(code: str) -> str:
     """The code text: the argument, or for ``-`` standard input, without the ASCII white space
-    around it (a pasted code's trailing newline or leading space), the same way for both."""
+    around it (a pasted code's trailing newline or leading space), the same way for both; text of
+    more than one line (two codes) is refused, saying so (a usage error)."""
+    where = "standard input" if code == "-" else "CODE"
     if code == "-":
         code = _stdin_bytes(MAX_CODE_BYTES).decode("utf-8", errors="replace")
-    return code.strip(_ASCII_SPACE)
+    code = code.strip(_ASCII_SPACE)
+    lines = len(code.splitlines())
+    if lines > 1:
+        raise CliError(where, f"holds {lines} lines; give one code (for several, one run per line)")
+    return code
 
 
 def read_passphrase(env_var: str | None) -> bytes | None:
@@ -296,6 +329,8 @@ def read_private_key(path: str, passphrase_env: str | None, *, option: str = "--
         )
     if len(pem) > MAX_KEY_BYTES:
         raise CliError(path, f"larger than {MAX_KEY_BYTES} bytes; not a private key")
+    if b"-----BEGIN " not in pem or b"PRIVATE KEY-----" not in pem:  # before the mode: it is no key at all
+        raise CliError(path, f"not a PEM private key; {option} needs the private key (keygen's NAME.key.pem)")
     mode = info.st_mode
     if os.name == "posix" and mode & 0o077:
         raise CliError(
@@ -312,15 +347,28 @@ def read_private_key(path: str, passphrase_env: str | None, *, option: str = "--
         raise CliError(path, str(exc)) from None
 
 
-def parse_public_key(data: bytes, path: str) -> Ed25519PublicKey:
+#: What the public-key options take besides a public key.
+_PUBLIC_TAKES = {"--trust": "the public key (NAME.pub.pem) or a signed trust list (.cwt)"}
+
+
+def parse_public_key(data: bytes, path: str, *, option: str = "") -> Ed25519PublicKey:
+    """The PEM public key in ``data``; a private key given instead is named as one (``option``
+    names what was given it)."""
+    if b"PRIVATE KEY-----" in data:
+        takes = _PUBLIC_TAKES.get(option, "the public key (NAME.pub.pem, beside NAME.key.pem)")
+        raise CliError(
+            path,
+            f"this is a PRIVATE key (keep it secret: a verifier never needs it); {option or 'this'} "
+            f"takes {takes}",
+        )
     try:
         return load_public_key(data)
     except KeyFormatError as exc:
         raise CliError(path, str(exc)) from None
 
 
-def read_public_key(path: str) -> Ed25519PublicKey:
-    return parse_public_key(read_bytes(path, limit=MAX_KEY_BYTES, what="public key"), path)
+def read_public_key(path: str, *, option: str = "") -> Ed25519PublicKey:
+    return parse_public_key(read_bytes(path, limit=MAX_KEY_BYTES, what="public key"), path, option=option)
 
 
 def write_failure(path: Path | str, exc: OSError) -> CliError:
@@ -411,9 +459,58 @@ def not_same_file(out: Path, source: str, option: str) -> None:
         raise CliError(option, f"{out} is the input file; give another output file")
 
 
+_NO_DB = "no such issuer database (create one with 'anxinma status new')"
+#: The first 16 bytes of every SQLite 3 database file.
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _db_header(path: str) -> bytes | None:
+    """The first bytes of the database file ``path`` (``b""``: an empty file), or None where there
+    is no file; anything but a regular file is refused (``--db``, exit 2), nothing is written."""
+    try:
+        fd, _ = open_regular(path)
+    except CliError as exc:
+        if not os.path.lexists(path):
+            raise CliError("--db", f"{path}: {_NO_DB}") from None
+        if os.path.isdir(path):
+            raise CliError("--db", f"{path} is a folder, not an issuer database file") from None
+        raise CliError("--db", f"{path}: {exc.message}") from None
+    with os.fdopen(fd, "rb") as f:
+        try:
+            return f.read(len(_SQLITE_HEADER))
+        except OSError as exc:
+            raise CliError("--db", f"{path}: {exc.strerror or exc}") from None
+
+
+def check_db(path: str) -> None:
+    """Refuse (``--db``, exit 2, nothing written) a path that is not an existing anxinma issuer
+    database: missing, a folder, empty, not SQLite, or an SQLite database of something else
+    (no ``meta`` table with a schema version).  Read before anything opens it for writing."""
+    import sqlite3  # noqa: PLC0415  (database commands only: cold start of verify)
+
+    header = _db_header(path)
+    if not header:
+        raise CliError(
+            "--db", f"{path}: an empty file, not an issuer database (create one with 'anxinma status new')"
+        )
+    if header != _SQLITE_HEADER:
+        raise CliError("--db", f"{path}: not an issuer database (not an SQLite file)")
+    try:
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            known = (
+                db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
+                and db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            )
+    except sqlite3.Error as exc:
+        raise CliError("--db", f"{path}: not an issuer database ({exc})") from None
+    if not known:
+        raise CliError("--db", f"{path}: an SQLite database, but not an anxinma issuer database")
+
+
 def _create_private(path: Path) -> None:
     """Create an empty file only its owner may read (the database holds names and card numbers);
-    a symbolic link there is refused, never followed."""
+    a symbolic link there is refused, never followed; an existing empty file (``touch``) is made
+    0600 and used; an existing file must be an issuer database (:func:`check_db`)."""
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -423,8 +520,13 @@ def _create_private(path: Path) -> None:
     if info is not None:
         if stat.S_ISLNK(info.st_mode):
             raise CliError("--db", f"{path} is a symbolic link; give the database file itself")
-        if not stat.S_ISREG(info.st_mode):
-            raise CliError("--db", f"{path}: {_kind(info.st_mode)}, not a database file")
+        if stat.S_ISREG(info.st_mode) and info.st_size == 0:
+            try:
+                os.chmod(path, 0o600)
+            except OSError as exc:
+                raise write_failure(path, exc) from None
+            return
+        check_db(str(path))
         return
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
@@ -436,8 +538,12 @@ def _create_private(path: Path) -> None:
 
 
 def open_db(path: str, *, create: bool = False) -> VisitDB:
-    """The issuer database at ``path`` (with the roster, orders and visits of schema 3);
-    only ``status new`` may create one."""
+    """The issuer database at ``path`` (with the roster, orders and visits of schema 3).
+
+    Only ``status new`` may create one (``create``: mode 0600; an empty file there is used,
+    made 0600); every other command refuses a path that is not an existing issuer database
+    (:func:`check_db`) before opening it, so nothing is ever written into a file that is not one.
+    """
     import sqlite3  # noqa: PLC0415  (database commands only: cold start of verify)
 
     from ..visitdb import VisitDB  # noqa: PLC0415
@@ -445,8 +551,8 @@ def open_db(path: str, *, create: bool = False) -> VisitDB:
     target = Path(path)
     if create:
         _create_private(target)
-    elif not target.is_file():
-        raise CliError("--db", f"{path}: no such issuer database (create one with 'anxinma status new')")
+    else:
+        check_db(path)
     try:
         return VisitDB(target)
     except sqlite3.Error as exc:

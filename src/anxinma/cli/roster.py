@@ -12,7 +12,7 @@ import click
 from ..batch import BadRow
 from ..errors import UsageError
 from ..roster import read_enterprises, read_orders, read_roster
-from .common import EXIT_OK, EXIT_RED, NOW_OPTION, CliError, clock, command_group, say
+from .common import EXIT_OK, EXIT_RED, NOW_OPTION, CliError, clock, command_group, plural, say
 from .files import ENCODING_OPTION, open_db, read_text
 
 __all__ = ["orders_group", "roster_group"]
@@ -41,10 +41,11 @@ orders_group = command_group(
 
 
 def _bad_rows(bad: list[BadRow], source: str) -> None:
+    """The first bad rows, one warning line each (as 'anxinma batch' prints its warnings)."""
     for row in bad[:_SHOWN_BAD]:
-        say(f"anxinma: {source} row {row.row}: {row.field}: {row.reason}", err=True)
+        say(f"anxinma: warning: {source} row {row.row}: {row.field}: {row.reason}", err=True)
     if len(bad) > _SHOWN_BAD:
-        say(f"anxinma: {source}: {len(bad) - _SHOWN_BAD:,} more bad rows", err=True)
+        say(f"anxinma: warning: {source}: {plural(len(bad) - _SHOWN_BAD, 'more bad row')}", err=True)
 
 
 @contextlib.contextmanager
@@ -102,14 +103,15 @@ def roster_import_command(ctx: click.Context, registered: str, db_path: str, fir
             firms, bad = firms + more, bad + more_bad
         if replace and bad:
             _bad_rows(bad, registered)
-            raise CliError("--replace", f"{len(bad):,} bad rows: a roster with bad rows is not the whole "
-                           "roster; fix them (nothing was imported)")  # fmt: skip
+            raise CliError("--replace", f"{plural(len(bad), 'bad row')}: a roster with bad rows is not "
+                           "the whole roster; fix them (nothing was imported)")  # fmt: skip
         done = db.import_roster(workers, firms, now=moment, replace=replace)
         people, enterprises = db.roster_size()
     _bad_rows(bad, registered)
     gone = f", {done.deregistered:,} deregistered" if replace else ""
-    say(f"roster: {done.added:,} workers added, {done.updated:,} updated{gone}, {len(bad):,} bad rows; "
-        f"{people:,} registered workers and {enterprises:,} enterprises in {db_path}", err=True)  # fmt: skip
+    say(f"roster: {plural(done.added, 'worker')} added, {done.updated:,} updated{gone}, "
+        f"{plural(len(bad), 'bad row')}; {plural(people, 'registered worker')} and "
+        f"{plural(enterprises, 'enterprise')} in {db_path}", err=True)  # fmt: skip
     ctx.exit(EXIT_RED if bad else EXIT_OK)
 
 
@@ -141,5 +143,5 @@ def orders_import_command(ctx: click.Context, orders: str, db_path: str, encodin
         done, refused = db.import_orders(rows, now=moment)
     bad = sorted(bad + [BadRow(o.row, "card_no", why) for o, why in refused], key=lambda b: b.row)
     _bad_rows(bad, orders)
-    say(f"orders: {done.added:,} added, {done.updated:,} updated, {len(bad):,} bad rows", err=True)
+    say(f"orders: {done.added:,} added, {done.updated:,} updated, {plural(len(bad), 'bad row')}", err=True)
     ctx.exit(EXIT_RED if bad else EXIT_OK)

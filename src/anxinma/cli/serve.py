@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
+import socket
 from pathlib import Path
 
 import click
 
 from ..visitdb import DEFAULT_FLOOD_LIMIT
-from .common import CliError, FiniteFloatRange, say
+from .common import EXIT_RED, CliError, FiniteFloatRange, say
 from .files import open_db
 
 __all__ = ["serve_command"]
@@ -108,8 +109,34 @@ def serve_command(
         address_rate=address_rate,
         device_rate=device_rate,
     )
+    _check_listen(host, port)
     say(
         f"anxinma serve: http://{host}:{port}/ ({workers} process{'es' if workers > 1 else ''}, {db_path})",
         err=True,
     )
-    serve(config, host=host, port=port)
+    try:
+        serve(config, host=host, port=port)
+    except SystemExit as exc:  # uvicorn's own exit on a failed start (status 3: not the yellow verdict)
+        if exc.code in (0, None):
+            raise
+        raise CliError("anxinma serve", f"the server stopped (status {exc.code})", code=EXIT_RED) from None
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Refuse, as one line and exit 1 (as 'web serve' does), an address the server cannot listen
+    on (a port in use, an address not of this machine), before uvicorn tries and exits with its
+    own log line; a host name that does not resolve is a usage error (exit 2)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise CliError("--host", f"{host!r} is not an address of this machine ({exc})") from None
+    family, kind, proto, _, address = infos[0]
+    try:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds it
+            probe.bind(address)
+            probe.listen()
+    except OSError as exc:
+        raise CliError(
+            "--port", f"cannot listen on {host}:{port}: {exc.strerror or exc}", code=EXIT_RED
+        ) from None

@@ -155,14 +155,18 @@ def _trust_line(held: Held, now: dt.datetime) -> str:
     return f"sequence {trust.sequence} ({rollback}), {lifetime(trust.issued_at, trust.expires_at, now)}"
 
 
-def headline(result: Verification) -> str:
-    """``GREEN: verified: all checks pass`` only when revocation was checked or cannot apply."""
+def headline(result: Verification, *, refused: int = 0) -> str:
+    """``GREEN: verified: all checks pass`` only when revocation was checked or cannot apply and
+    no document given (``refused`` of them) was left out."""
     cred, check = result.credential, result.status
     if result.color is Color.RED:
         words = "DO NOT TRUST"
     elif result.color is Color.YELLOW:
         unchecked = Reason.STATUS_NOT_CHECKED in result.reasons
         words = "authentic, but revocation NOT checked" if unchecked else "authentic, with warnings"
+    elif refused:
+        given = "a document given was" if refused == 1 else f"{refused} documents given were"
+        words = f"verified, but {given} refused and left out (see Refused)"
     elif cred is not None and (cred.status is None or check.state is StatusState.CHECKED):
         words = "verified: all checks pass"
     else:
@@ -199,8 +203,8 @@ def print_verification(
 ) -> None:
     """The human summary: a coloured headline, issuer, credential, status, documents refused,
     reasons (spec §10)."""
-    head, cred = headline(result), result.credential
     refused = [_refused_row(d) for d in held.documents if not d.outcome.loaded] if held is not None else []
+    head, cred = headline(result, refused=len(refused)), result.credential
     if cred is None:  # nothing authentic to show: one line, and the documents refused
         say(f"{head}: {', '.join(result.reasons)}: {result.detail}", fg=COLOR_STYLE[result.color], bold=True)
         rows = refused

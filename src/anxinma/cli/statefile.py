@@ -28,6 +28,7 @@ Decisions (issue 9 item 5):
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 from collections.abc import Iterable, Iterator, Mapping
@@ -41,7 +42,7 @@ from ..state import VerifierState
 from ..status import StatusListToken
 from ..trust import TrustList
 from .common import CliError
-from .files import make_dir, read_bytes, replace_file
+from .files import decode_text, make_dir, read_bytes, replace_file, write_failure
 
 __all__ = ["MAX_STATE_BYTES", "STATE_OPTION", "default_path", "read_state", "remember", "state_path"]
 
@@ -87,8 +88,9 @@ def read_state(path: Path) -> VerifierState:
     if not os.path.lexists(path):
         return VerifierState()
     data = read_bytes(str(path), limit=MAX_STATE_BYTES, what="verifier state")
+    text = decode_text(data, str(path))  # a byte that is not UTF-8 is named, with its line
     try:
-        return VerifierState.from_json(data)
+        return VerifierState.from_json(text)
     except UsageError as exc:
         raise CliError(
             str(path), f"{exc}; fix or move the file (anxinma never overwrites it) or give another --state"
@@ -100,8 +102,10 @@ def _locked(path: Path) -> Iterator[None]:
     lock = path.with_name(path.name + ".lock")
     try:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    except OSError as exc:
-        raise CliError(str(lock), exc.strerror or str(exc)) from None
+    except OSError as exc:  # the state cannot be written where it is: name the state file, exit 1
+        if exc.errno == errno.ELOOP:
+            raise CliError(str(lock), "is a symbolic link; remove it (a lock is never followed)") from None
+        raise write_failure(path, exc) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

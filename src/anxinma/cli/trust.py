@@ -254,7 +254,7 @@ def trust_add_command(
     """
     trust = _read_source(source)
     start = (valid_from or now_in_cst(now)).astimezone(CST).replace(microsecond=0)
-    key = IssuerKey(public_key=raw_public_key(read_public_key(pub_path)), valid_from=start)
+    key = IssuerKey(public_key=raw_public_key(read_public_key(pub_path, option="--pub")), valid_from=start)
     kid = key.kid.hex()
     if key.kid in trust.root_kids:
         raise CliError(

@@ -71,8 +71,9 @@ def verify_command(
 
     A trust list that fails to load stops with exit 2, naming the file and the
     reason (e.g. rollback, expired): nothing can be judged without it.  A status
-    list or directory that fails to load is reported (Refused; in --json,
-    documents) and the code is judged without it: a code with a status entry
+    list or directory that fails to load (too large, forged, rolled back...)
+    is reported (Refused; in --json, documents) and the code is judged without
+    it; a path that cannot be read at all is exit 2.  A code with a status entry
     is then status_not_checked (yellow, or --unchecked red), a code of a
     compromised key red key_compromised.  The output says when revocation was
     not checked, and why.

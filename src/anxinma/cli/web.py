@@ -162,9 +162,7 @@ def web_build_command(
             out_path, docs, now=moment, verifier_url=verifier_url, policy=policy, visits_url=visits
         )
     except UsageError as exc:
-        where = {"verifier URL": "--verifier-url", "visits URL": "--visits-url"}
-        option = next((o for words, o in where.items() if words in str(exc)), str(out_path))
-        raise CliError(option, str(exc)) from None
+        raise CliError(_at_fault(str(exc), out_path, now=now, demo=demo), str(exc)) from None
     except OSError as exc:
         raise CliError(
             str(out_path), f"cannot write the page: {exc.strerror or exc}", code=EXIT_RED
@@ -180,6 +178,21 @@ def web_build_command(
             fg="yellow",
         )
     say(f"look at it: anxinma web serve {out_path}")
+
+
+def _at_fault(message: str, out_path: Path, *, now: dt.datetime | None, demo: bool) -> str:
+    """The option or file a build failure names: a document that does not load at the build's
+    time is the fault of --now when it was given (the documents were checked at the clock's time
+    before, or are the bundled demo ones), else of --demo's documents; a URL, its option."""
+    where = {"verifier URL": "--verifier-url", "visits URL": "--visits-url"}
+    option = next((o for words, o in where.items() if words in message), None)
+    if option is not None:
+        return option
+    if "does not load" in message or message.startswith("status list "):
+        if now is not None:
+            return f"--now {now.isoformat()}"
+        return "--demo" if demo else "document"
+    return str(out_path)
 
 
 def _documents(
