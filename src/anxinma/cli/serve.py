@@ -29,7 +29,8 @@ __all__ = ["serve_command"]
     type=click.IntRange(1, 64),
     default=1,
     show_default=True,
-    help="Server processes (sharing the port and the database); one per core is fastest.",
+    help="Server processes (sharing the port; several share one writer of the database); one per core"
+    " is fastest.",
 )
 @click.option(
     "--cors-origin",
