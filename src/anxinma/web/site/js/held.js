@@ -12,8 +12,9 @@
  * status list or directory that fails is reported and codes are judged without it.
  * @module held
  */
+import { concat } from './bytes.js';
 import { DocumentError } from './errors.js';
-import { loadTrustList } from './trust.js';
+import { loadTrustList, MAX_TRUST_LIST_BYTES } from './trust.js';
 import { canDecompress, loadStatusList, MAX_TOKEN_BYTES } from './status.js';
 import { loadDirectory, MAX_DIRECTORY_BYTES } from './directory.js';
 import { EMPTY_STATE, rememberDirectory, rememberStatus, rememberTrust } from './state.js';
@@ -47,16 +48,10 @@ async function readCapped(response, cap) {
       break;
     }
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+  return concat(...chunks);
 }
 
-const CAPS = { trust_list: 1 << 20, status_list: MAX_TOKEN_BYTES, directory: MAX_DIRECTORY_BYTES };
+const CAPS = { trust_list: MAX_TRUST_LIST_BYTES, status_list: MAX_TOKEN_BYTES, directory: MAX_DIRECTORY_BYTES };
 
 export class Held {
   /**

@@ -9,7 +9,7 @@
  * @module status
  */
 import * as cbor from './cbor.js';
-import { toHex, view } from './bytes.js';
+import { concat, toHex, view } from './bytes.js';
 import { DocumentError } from './errors.js';
 import { DocumentType, checkClock, checkNotOlder, checkSignature, checkWindow, lifetime, malformed, openDocument } from './document.js';
 import { lookup, withinWindow } from './trust.js';
@@ -72,13 +72,7 @@ export async function inflate(data, limit) {
     if (exc instanceof DocumentError) throw exc;
     throw malformed(`status list: compressed data too large, truncated or followed by junk (${String(exc)})`);
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+  return concat(...chunks);
 }
 
 /**
