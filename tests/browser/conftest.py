@@ -158,6 +158,18 @@ def pki_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     site.stop()
 
 
+@pytest.fixture
+def page(chromium: Any, pki_site: Site) -> Iterator[Any]:
+    """A fresh page of the :func:`pki_site` deployment at its NOW, failing the test on any page
+    error; a module that tests another site defines its own ``page``."""
+    from . import pki
+
+    page = open_page(chromium, pki_site.url, clock=pki.NOW)
+    yield page
+    assert page.errors == []
+    page.context.close()
+
+
 @pytest.fixture(scope="package")
 def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     path = tmp_path_factory.mktemp("demo") / "site"

@@ -22,19 +22,6 @@ from .conftest import check_code, open_page
 DATA = Path(__file__).resolve().parents[1] / "data" / "robustness"
 
 
-@pytest.fixture(scope="module")
-def site(pki_site: Any) -> Any:
-    return pki_site
-
-
-@pytest.fixture
-def page(chromium: Any, site: Any) -> Any:
-    page = open_page(chromium, site.url, clock=pki.NOW)
-    yield page
-    assert page.errors == []
-    page.context.close()
-
-
 def verdict_text(page: Any) -> str:
     return str(page.inner_text("#verdict"))
 
@@ -118,26 +105,26 @@ def test_a_photo_of_a_printed_card(chromium: Any, demo_site: Any) -> None:
     page.context.close()
 
 
-def test_every_request_stays_on_the_page_s_origin(chromium: Any, site: Any) -> None:
+def test_every_request_stays_on_the_page_s_origin(chromium: Any, pki_site: Any) -> None:
     ctx = chromium.new_context(viewport={"width": 360, "height": 640})
     seen: list[str] = []
     ctx.on("request", lambda request: seen.append(request.url))
     page = ctx.new_page()
     page.clock.install(time=pki.NOW)
-    page.goto(site.url)
+    page.goto(pki_site.url)
     page.wait_for_selector("body[data-ready=true]")
     check_code(page, pki.code())
     page.set_input_files("#photo", str(DATA / "card-photo.jpg"))  # loads the QR reader and its wasm
     page.wait_for_selector("#verdict[data-reasons=unknown_key]")  # a DEMO code: not this site's issuer
     ctx.close()
-    assert seen and all(url.startswith(site.url) for url in seen), [
-        u for u in seen if not u.startswith(site.url)
+    assert seen and all(url.startswith(pki_site.url) for url in seen), [
+        u for u in seen if not u.startswith(pki_site.url)
     ]
     assert any(url.endswith("zxing_reader.wasm") for url in seen)
 
 
-def test_the_content_security_policy(site: Any) -> None:
-    with urllib.request.urlopen(site.url) as response:
+def test_the_content_security_policy(pki_site: Any) -> None:
+    with urllib.request.urlopen(pki_site.url) as response:
         header = response.headers["Content-Security-Policy"]
         html = response.read().decode()
     assert header == CONTENT_SECURITY_POLICY
@@ -149,7 +136,7 @@ def test_the_content_security_policy(site: Any) -> None:
         ("vendor/zxing-wasm/reader/zxing_reader.wasm", "application/wasm"),
         ("manifest.webmanifest", "application/manifest+json"),
     ]:
-        with urllib.request.urlopen(site.url + path) as response:
+        with urllib.request.urlopen(pki_site.url + path) as response:
             assert response.headers["Content-Type"].split(";")[0] == kind
 
 
@@ -163,11 +150,11 @@ def test_labels_and_names_for_screen_readers(page: Any) -> None:
     assert page.locator("#message").get_attribute("role") == "status"
 
 
-def test_without_a_service_worker_the_page_works_online_and_says_so(chromium: Any, site: Any) -> None:
+def test_without_a_service_worker_the_page_works_online_and_says_so(chromium: Any, pki_site: Any) -> None:
     """As in WeChat on iOS (WKWebView, where navigator.serviceWorker does not exist): the page
     still verifies online and says it is not available offline."""
     page = open_page(
-        chromium, site.url, clock=pki.NOW, init_script="delete Navigator.prototype.serviceWorker"
+        chromium, pki_site.url, clock=pki.NOW, init_script="delete Navigator.prototype.serviceWorker"
     )
     assert check_code(page, pki.code())["color"] == "green"
     page.wait_for_selector("#offline[data-offline=no]")
@@ -175,8 +162,8 @@ def test_without_a_service_worker_the_page_works_online_and_says_so(chromium: An
     page.context.close()
 
 
-def test_a_refused_camera_falls_back_to_photo_and_paste(chromium: Any, site: Any) -> None:
-    page = open_page(chromium, site.url, clock=pki.NOW)  # no camera permission, no fake device
+def test_a_refused_camera_falls_back_to_photo_and_paste(chromium: Any, pki_site: Any) -> None:
+    page = open_page(chromium, pki_site.url, clock=pki.NOW)  # no camera permission, no fake device
     page.click("#scan")
     page.wait_for_function("() => document.querySelector('#message').textContent.includes('无法使用摄像头')")
     assert page.is_hidden("#camera")
@@ -186,11 +173,12 @@ def test_a_refused_camera_falls_back_to_photo_and_paste(chromium: Any, site: Any
 
 
 def test_without_decompression_streams_revocation_is_not_checked_and_the_page_says_so(
-    chromium: Any, site: Any
+    chromium: Any, pki_site: Any
 ) -> None:
     """Safari before 16.4 has no DecompressionStream: status lists cannot be read, so a code
     with a status entry is yellow status_not_checked (never green), and the page says why."""
-    page = open_page(chromium, site.url, clock=pki.NOW, init_script="delete globalThis.DecompressionStream")
+    no_inflate = "delete globalThis.DecompressionStream"
+    page = open_page(chromium, pki_site.url, clock=pki.NOW, init_script=no_inflate)
     got = check_code(page, pki.code(index=pki.REVOKED_INDEX))
     assert got == {"color": "yellow", "reasons": "status_not_checked", "idMatch": None}
     assert "无法读取撤销名单" in page.inner_text("#data-ages")
@@ -198,11 +186,11 @@ def test_without_decompression_streams_revocation_is_not_checked_and_the_page_sa
     page.context.close()
 
 
-def test_a_clock_outside_the_format_s_range_gives_no_verdict(chromium: Any, site: Any) -> None:
+def test_a_clock_outside_the_format_s_range_gives_no_verdict(chromium: Any, pki_site: Any) -> None:
     ctx = chromium.new_context(viewport={"width": 360, "height": 640})
     page = ctx.new_page()
     page.clock.install(time=pki.dt.datetime(2107, 1, 1, tzinfo=pki.dt.UTC))
-    page.goto(site.url)
+    page.goto(pki_site.url)
     page.wait_for_function("() => document.querySelector('#message').textContent.includes('本机时间不正确')")
     assert page.get_attribute("body", "data-ready") == "false" and page.is_disabled("#check")
     ctx.close()

@@ -73,19 +73,6 @@ READ_DEVICE = """async () => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def site(pki_site: Any) -> Any:
-    return pki_site
-
-
-@pytest.fixture
-def page(chromium: Any, site: Any) -> Any:
-    page = open_page(chromium, site.url, clock=pki.NOW)
-    yield page
-    assert page.errors == []
-    page.context.close()
-
-
 def device(page: Any) -> dict[str, Any]:
     return dict(page.evaluate(READ_DEVICE))
 
@@ -284,10 +271,10 @@ def test_english_and_screen_reader_labels(page: Any) -> None:
     assert sizes and min(sizes) >= 44, sizes  # thumb-sized targets
 
 
-def test_without_ed25519_the_page_verifies_but_offers_no_records(chromium: Any, site: Any) -> None:
+def test_without_ed25519_the_page_verifies_but_offers_no_records(chromium: Any, pki_site: Any) -> None:
     """Decided: no extractable key, no pure-JS signing: the fallback verifies, and the page says
     why it cannot send entries, ratings or complaints."""
-    page = open_page(chromium, site.url, clock=pki.NOW, init_script=NO_ED25519_AT_ALL)
+    page = open_page(chromium, pki_site.url, clock=pki.NOW, init_script=NO_ED25519_AT_ALL)
     assert check_code(page, pki.code())["color"] == "green"  # through the pure-JS fallback
     page.wait_for_selector("#visit[data-offered=false][data-why=no-ed25519]")
     assert "不支持 Ed25519" in page.inner_text("#visit-unavailable")
