@@ -22,7 +22,7 @@ import click
 
 from ..errors import AnxinmaError
 from ..model import CST
-from ..verify import DEFAULT_POLICY, Color
+from ..verify import DEFAULT_POLICY, Color, Policy
 
 __all__ = [
     "COLOR_EXIT",
@@ -407,7 +407,7 @@ def valid_days_option(default: int) -> Callable[[Callable[..., Any]], Callable[.
     )
 
 
-#: The verdict policy options shared by ``verify`` and ``scan`` (spec §10.6).
+#: The verdict policy options shared by ``verify``, ``scan`` and ``web build`` (spec §10.6).
 MAX_STATUS_AGE_OPTION = click.option(
     "--max-status-age",
     type=FiniteFloatRange(0, 24 * MAX_DOCUMENT_DAYS, min_open=True),
@@ -423,6 +423,33 @@ STALE_OPTION = click.option(
     show_default=True,
     help="The colour a stale status list forces.",
 )
+UNCHECKED_OPTION = click.option(
+    "--unchecked",
+    type=click.Choice(["yellow", "red"]),
+    default=DEFAULT_POLICY.unchecked_status_color.value,
+    show_default=True,
+    help="The colour of a code with a status entry whose revocation could not be checked "
+    "(status_not_checked: no status list of its issuer held, the list refused, or bare keys).",
+)
+UNLISTED_OPTION = click.option(
+    "--unlisted",
+    type=click.Choice(["yellow", "red"]),
+    default=DEFAULT_POLICY.unlisted_enterprise_color.value,
+    show_default=True,
+    help="The colour of a code whose enterprise is not in the directory held (enterprise_unlisted).",
+)
+#: Every verdict policy option, in the order ``--help`` lists them (verify, scan, web build).
+POLICY_OPTIONS = (MAX_STATUS_AGE_OPTION, STALE_OPTION, UNCHECKED_OPTION, UNLISTED_OPTION)
+
+
+def policy_of(*, max_status_age: float, stale: str, unchecked: str, unlisted: str) -> Policy:
+    """The :class:`~anxinma.Policy` the :data:`POLICY_OPTIONS` give (spec §10.6)."""
+    return Policy(
+        max_status_age=dt.timedelta(hours=max_status_age),
+        stale_status_color=Color(stale),
+        unchecked_status_color=Color(unchecked),
+        unlisted_enterprise_color=Color(unlisted),
+    )
 
 
 def command_group(name: str, summary: str) -> click.Group:

@@ -12,7 +12,6 @@ valid GB 11643 number is a usage error, exit 2).
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -21,8 +20,7 @@ import click
 
 from .. import gbcodes
 from ..idcheck import normalize_id_number
-from ..verify import DEFAULT_POLICY, Color, Policy
-from .common import MAX_STATUS_AGE_OPTION, NOW_OPTION, STALE_OPTION, CliError
+from .common import NOW_OPTION, POLICY_OPTIONS, CliError, policy_of
 from .documents import Sources
 from .statefile import STATE_OPTION, state_path
 
@@ -82,35 +80,6 @@ _CODE_OPTIONS = (
         help="The number on the worker's ID card, checked against each code.",
     ),
 )
-_COLORS = click.Choice(["yellow", "red"])
-_POLICY_OPTIONS = (
-    MAX_STATUS_AGE_OPTION,
-    STALE_OPTION,
-    click.option(
-        "--unchecked",
-        type=_COLORS,
-        default=DEFAULT_POLICY.unchecked_status_color.value,
-        show_default=True,
-        help="The colour of a code with a status entry whose revocation could not be checked "
-        "(status_not_checked: no status list of its issuer held, the list refused, or bare keys).",
-    ),
-    click.option(
-        "--unlisted",
-        type=_COLORS,
-        default=DEFAULT_POLICY.unlisted_enterprise_color.value,
-        show_default=True,
-        help="The colour of a code whose enterprise is not in the directory held (enterprise_unlisted).",
-    ),
-)
-
-
-def _policy(options: dict[str, Any]) -> Policy:
-    return Policy(
-        max_status_age=dt.timedelta(hours=options.pop("max_status_age")),
-        stale_status_color=Color(options.pop("stale")),
-        unchecked_status_color=Color(options.pop("unchecked")),
-        unlisted_enterprise_color=Color(options.pop("unlisted")),
-    )
 
 
 def verifier_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -126,9 +95,14 @@ def verifier_options(command: Callable[..., Any]) -> Callable[..., Any]:
             min_sequence=options.pop("min_sequence"),
             state=state_path(options.pop("state")),
         )
-        policy = _policy(options)
+        policy = policy_of(
+            max_status_age=options.pop("max_status_age"),
+            stale=options.pop("stale"),
+            unchecked=options.pop("unchecked"),
+            unlisted=options.pop("unlisted"),
+        )
         return command(*args, sources=sources, policy=policy, **options)
 
-    for option in reversed((*_DOCUMENT_OPTIONS, STATE_OPTION, *_POLICY_OPTIONS, *_CODE_OPTIONS)):
+    for option in reversed((*_DOCUMENT_OPTIONS, STATE_OPTION, *POLICY_OPTIONS, *_CODE_OPTIONS)):
         run = option(run)
     return run

@@ -17,7 +17,6 @@ from ..directory import MAX_DIRECTORY_BYTES
 from ..errors import UsageError
 from ..status import MAX_TOKEN_BYTES
 from ..trust import MAX_TRUST_LIST_BYTES
-from ..verify import Color, Policy
 from ..web import DEFAULT_VISITS_URL, SiteDocuments, build_site, demo_documents, demo_policy, make_server
 from ..web.headers import MARKER
 from .common import (
@@ -25,9 +24,12 @@ from .common import (
     MAX_STATUS_AGE_OPTION,
     NOW_OPTION,
     STALE_OPTION,
+    UNCHECKED_OPTION,
+    UNLISTED_OPTION,
     CliError,
     clock,
     command_group,
+    policy_of,
     say,
 )
 from .documents import read_directory, read_roots, read_status, read_trust
@@ -96,20 +98,8 @@ web_group = command_group(
 )
 @MAX_STATUS_AGE_OPTION
 @STALE_OPTION
-@click.option(
-    "--unchecked",
-    type=click.Choice(["yellow", "red"]),
-    default="yellow",
-    show_default=True,
-    help="The colour the page shows for a code whose revocation it cannot check (status_not_checked).",
-)
-@click.option(
-    "--unlisted",
-    type=click.Choice(["yellow", "red"]),
-    default="yellow",
-    show_default=True,
-    help="The colour for a code whose enterprise is not in the directory (enterprise_unlisted).",
-)
+@UNCHECKED_OPTION
+@UNLISTED_OPTION
 @NOW_OPTION
 def web_build_command(
     out_path: Path,
@@ -151,12 +141,7 @@ def web_build_command(
         docs, policy = demo_documents(), demo_policy()
     else:
         docs = _documents(root_paths, trust_path, status_paths, directory_path, moment)
-        policy = Policy(
-            max_status_age=dt.timedelta(hours=max_status_age),
-            stale_status_color=Color(stale),
-            unchecked_status_color=Color(unchecked),
-            unlisted_enterprise_color=Color(unlisted),
-        )
+        policy = policy_of(max_status_age=max_status_age, stale=stale, unchecked=unchecked, unlisted=unlisted)
     try:
         files = build_site(
             out_path, docs, now=moment, verifier_url=verifier_url, policy=policy, visits_url=visits
