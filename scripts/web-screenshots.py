@@ -16,9 +16,11 @@ deployment's NOW.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,6 +65,27 @@ def _complain(page: object) -> None:
 VISITS = {"rate": _rate, "complaint": _complain}
 
 
+def _verdict(page: object, code: str, color: str) -> None:
+    page.fill("#code", code)  # type: ignore[attr-defined]
+    page.click("#check")  # type: ignore[attr-defined]
+    page.wait_for_selector(f"#verdict[data-color={color}]")  # type: ignore[attr-defined]
+    page.evaluate("() => window.scrollTo(0, 0)")  # type: ignore[attr-defined]
+
+
+def _shoot(browser: object, url: str, name: str, act: Callable[[object], None]) -> None:
+    """Open the page at 360x640 on the deployment's clock, ``act`` on it, write docs/web-NAME.png."""
+    page = browser.new_page(viewport={"width": 360, "height": 640}, device_scale_factor=2)  # type: ignore[attr-defined]
+    page.clock.install(time=pki.NOW)
+    page.clock.set_fixed_time(pki.NOW)
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]")
+    act(page)
+    out = ROOT / "docs" / f"web-{name}.png"
+    page.screenshot(path=str(out))
+    print(f"wrote {out.relative_to(ROOT)} ({dt.date.today()})")
+    page.close()
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as driver:
         build_site(
@@ -71,30 +94,9 @@ def main() -> int:
         site = Site(Path(tmp) / "site").start()
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--disable-gpu"])
         for color, make in SHOTS.items():
-            page = browser.new_page(viewport={"width": 360, "height": 640}, device_scale_factor=2)
-            page.clock.install(time=pki.NOW)
-            page.clock.set_fixed_time(pki.NOW)
-            page.goto(site.url)
-            page.wait_for_selector("body[data-ready=true]")
-            page.fill("#code", make())
-            page.click("#check")
-            page.wait_for_selector(f"#verdict[data-color={color}]")
-            page.evaluate("() => window.scrollTo(0, 0)")
-            out = ROOT / "docs" / f"web-{color}.png"
-            page.screenshot(path=str(out))
-            print(f"wrote {out.relative_to(ROOT)} ({dt.date.today()})")
-            page.close()
+            _shoot(browser, site.url, color, functools.partial(_verdict, code=make(), color=color))
         for name, act in VISITS.items():
-            page = browser.new_page(viewport={"width": 360, "height": 640}, device_scale_factor=2)
-            page.clock.install(time=pki.NOW)
-            page.clock.set_fixed_time(pki.NOW)
-            page.goto(site.url)
-            page.wait_for_selector("body[data-ready=true]")
-            act(page)
-            out = ROOT / "docs" / f"web-visit-{name}.png"
-            page.screenshot(path=str(out))
-            print(f"wrote {out.relative_to(ROOT)}")
-            page.close()
+            _shoot(browser, site.url, f"visit-{name}", act)
         browser.close()
         site.stop()
     return 0
